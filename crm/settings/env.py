@@ -1,0 +1,79 @@
+"""Reading settings from the environment with errors that name the variable."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+env = environ.Env()
+
+_env_file = BASE_DIR / ".env"
+if _env_file.is_file():
+    environ.Env.read_env(str(_env_file))
+
+_MISSING = object()
+
+
+def read(name: str, cast: Callable[..., Any] | None = None, default: Any = _MISSING) -> Any:
+    """Read ``name`` from the environment, converting it with ``env.<cast>``.
+
+    A missing required variable or a value that cannot be converted stops
+    start-up with a message that names the variable and says what is expected.
+    """
+    reader = cast or env.str
+    try:
+        if default is _MISSING:
+            return reader(name)
+        return reader(name, default=default)
+    except ImproperlyConfigured as error:
+        raise ImproperlyConfigured(
+            f"Environment variable {name} is required but not set. "
+            f"Set it in the environment or in {_env_file} (see .env.example)."
+        ) from error
+    except (ValueError, TypeError) as error:
+        raise ImproperlyConfigured(
+            f"Environment variable {name} has an invalid value: {error}. "
+            "See .env.example for the expected format."
+        ) from error
+
+
+def read_database_url(name: str, default: str) -> dict[str, Any]:
+    """Parse a database URL such as ``postgres://user@host:5432/db``."""
+    raw = read(name, default=default)
+    try:
+        config = environ.Env.db_url_config(raw)
+    except Exception as error:
+        raise ImproperlyConfigured(
+            f"Environment variable {name}={raw!r} is not a database URL: {error}. "
+            "Use e.g. postgres://user:password@127.0.0.1:5432/crm or sqlite:///var/db.sqlite3."
+        ) from error
+    engine = config.get("ENGINE", "")
+    if engine not in (
+        "django.db.backends.postgresql",
+        "django.db.backends.sqlite3",
+    ):
+        raise ImproperlyConfigured(
+            f"Environment variable {name}={raw!r} names an unsupported database "
+            f"({engine or 'unknown scheme'}). Use a postgres:// or sqlite:// URL."
+        )
+    return config
+
+
+def read_url(name: str, default: str | None, schemes: tuple[str, ...]) -> str | None:
+    """Read a service URL and check its scheme."""
+    raw = read(name, default=default)
+    if raw in (None, ""):
+        return None
+    scheme = str(raw).split("://", 1)[0] if "://" in str(raw) else ""
+    if scheme not in schemes:
+        raise ImproperlyConfigured(
+            f"Environment variable {name}={raw!r} must be a URL starting with one of: "
+            + ", ".join(f"{s}://" for s in schemes)
+        )
+    return str(raw)

@@ -1,0 +1,1 @@
+"""The demo app keeps no models of its own."""

@@ -1,0 +1,54 @@
+"""Recording payments."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+
+from crm.exceptions import Conflict
+from customers.models import Customer
+from receivables import events
+from receivables.models import Payment, PaymentMethod
+from receivables.services._checks import amount_checked, currency_checked
+
+
+@transaction.atomic
+def payment_create(
+    *,
+    customer: Customer,
+    received_date: date,
+    amount: Decimal | str,
+    currency: str | None = None,
+    method: str = PaymentMethod.BANK_TRANSFER,
+    reference: str = "",
+    external_id: str | None = None,
+) -> Payment:
+    """Record money received; it stays unapplied until allocated to invoices."""
+    currency = currency_checked(currency or customer.currency)
+    value = amount_checked(amount, currency, field="amount")
+    if external_id:
+        existing = (
+            Payment.objects.filter(external_id=external_id).values_list("pk", flat=True).first()
+        )
+        if existing:
+            raise Conflict(
+                f"A payment with external id {external_id!r} already exists (payment id {existing}).",
+                code="duplicate_external_id",
+                extra={
+                    "fields": {"external_id": ["A payment with this external id already exists."]},
+                    "existing_id": existing,
+                },
+            )
+    payment = Payment.objects.create(
+        customer=customer,
+        received_date=received_date,
+        amount=value,
+        currency=currency,
+        method=method,
+        reference=reference,
+        external_id=external_id or None,
+    )
+    events.payment_received.send(sender=Payment, payment_id=payment.pk, customer_id=customer.pk)
+    return payment

@@ -1,0 +1,96 @@
+import datetime
+from decimal import Decimal
+
+import factory
+
+from receivables.models import (
+    Allocation,
+    CreditNote,
+    Dispute,
+    Invoice,
+    InvoiceStatus,
+    Payment,
+    PaymentMethod,
+    WriteOff,
+)
+from tests.factories.customers import CustomerFactory
+
+
+class InvoiceFactory(factory.django.DjangoModelFactory):
+    """An open invoice with nothing settled; use the services to settle it."""
+
+    class Meta:
+        model = Invoice
+
+    customer = factory.SubFactory(CustomerFactory)
+    number = factory.Sequence(lambda n: f"INV-{n:08d}")
+    issue_date = datetime.date(2026, 9, 1)
+    due_date = factory.LazyAttribute(
+        lambda invoice: invoice.issue_date + datetime.timedelta(days=30)
+    )
+    currency = factory.LazyAttribute(lambda invoice: invoice.customer.currency)
+    total = Decimal("1000.00")
+    cost_of_goods = Decimal("600.00")
+    open_amount = factory.LazyAttribute(lambda invoice: invoice.total)
+    status = InvoiceStatus.OPEN
+
+
+class PaymentFactory(factory.django.DjangoModelFactory):
+    """A received payment with nothing applied yet."""
+
+    class Meta:
+        model = Payment
+
+    customer = factory.SubFactory(CustomerFactory)
+    received_date = datetime.date(2026, 10, 1)
+    amount = Decimal("1000.00")
+    currency = factory.LazyAttribute(lambda payment: payment.customer.currency)
+    method = PaymentMethod.BANK_TRANSFER
+    reference = factory.Sequence(lambda n: f"REF{n:08d}")
+
+
+class AllocationFactory(factory.django.DjangoModelFactory):
+    """A bare allocation row; it does not update the maintained amounts (use
+    ``receivables.services.allocation_create`` for that)."""
+
+    class Meta:
+        model = Allocation
+
+    payment = factory.SubFactory(PaymentFactory)
+    invoice = factory.SubFactory(
+        InvoiceFactory, customer=factory.SelfAttribute("..payment.customer")
+    )
+    amount = Decimal("100.00")
+    allocated_on = datetime.date(2026, 10, 1)
+
+
+class CreditNoteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CreditNote
+
+    customer = factory.SubFactory(CustomerFactory)
+    invoice = None
+    number = factory.Sequence(lambda n: f"CN-{n:08d}")
+    issue_date = datetime.date(2026, 10, 1)
+    currency = factory.LazyAttribute(lambda note: note.customer.currency)
+    amount = Decimal("50.00")
+    reason = "Damaged goods"
+
+
+class WriteOffFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WriteOff
+
+    invoice = factory.SubFactory(InvoiceFactory)
+    amount = Decimal("10.00")
+    written_off_on = datetime.date(2026, 11, 1)
+    reason = "Uncollectable small balance"
+
+
+class DisputeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Dispute
+
+    invoice = factory.SubFactory(InvoiceFactory)
+    reason = "Quantity delivered does not match"
+    opened_on = datetime.date(2026, 10, 5)
