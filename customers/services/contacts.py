@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 
 from crm.exceptions import Conflict, ValidationFailed
+from crm.validation import full_clean_or_fail
 from customers.models import Contact, Customer
 
 _EDITABLE_FIELDS = ("name", "job_title", "email", "phone", "is_billing", "is_email_valid")
@@ -55,7 +56,7 @@ def contact_create(
         job_title=job_title,
         is_billing=is_billing,
     )
-    contact.full_clean(validate_unique=False, validate_constraints=False)
+    full_clean_or_fail(contact, validate_unique=False, validate_constraints=False)
     contact.save()
     return contact
 
@@ -79,6 +80,6 @@ def contact_update(*, contact: Contact, data: dict[str, Any]) -> Contact:
         is_billing=locked.is_billing,
         exclude_id=locked.pk,
     )
-    locked.full_clean(validate_unique=False, validate_constraints=False)
+    full_clean_or_fail(locked, validate_unique=False, validate_constraints=False)
     locked.save()
     return locked

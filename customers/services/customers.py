@@ -12,6 +12,7 @@ from django.utils import timezone
 from crm import roles
 from crm.exceptions import Conflict, ValidationFailed
 from crm.money import is_known_currency
+from crm.validation import full_clean_or_fail
 from customers import events
 from customers.models import Customer, CustomerStatus, Tier
 
@@ -108,7 +109,7 @@ def customer_create(
     _check_fields(fields)
     _check_unique(code=code, external_id=fields["external_id"])
     customer = Customer(**fields)
-    customer.full_clean(validate_unique=False)
+    full_clean_or_fail(customer, validate_unique=False)
     customer.save()
     events.customer_created.send(sender=Customer, customer_id=customer.pk)
     return customer
@@ -129,7 +130,7 @@ def customer_update(*, customer: Customer, data: dict[str, Any]) -> Customer:
     for name in changed:
         setattr(locked, name, data[name])
     if changed:
-        locked.full_clean(validate_unique=False)
+        full_clean_or_fail(locked, validate_unique=False)
         locked.save(update_fields=[*changed, "updated_at"])
         events.customer_updated.send(sender=Customer, customer_id=locked.pk, changed_fields=changed)
     return locked
