@@ -8,3 +8,14 @@ invoice_posted = Signal()
 payment_received = Signal()
 # kwargs: allocation_id, invoice_id, payment_id, customer_id
 allocation_created = Signal()
+# kwargs: allocation_id, invoice_id, payment_id, customer_id
+allocation_unapplied = Signal()
+# kwargs: invoice_id, customer_id
+invoice_voided = Signal()
+# kwargs: credit_note_id, customer_id, invoice_id (or None)
+credit_note_issued = Signal()
+# kwargs: write_off_id, invoice_id, customer_id
+invoice_written_off = Signal()
+# kwargs: dispute_id, invoice_id, customer_id
+dispute_opened = Signal()
+dispute_resolved = Signal()

@@ -8,9 +8,13 @@ that they add up.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Abs
+from django.db.models.lookups import LessThan
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import TimeStampedModel
@@ -83,15 +87,19 @@ class Invoice(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(open_amount__gte=0), name="invoice_open_not_negative"
             ),
+            # Amounts have two decimals, so "differs by less than half a cent" is
+            # exact equality on PostgreSQL and tolerant of SQLite's float arithmetic.
             models.CheckConstraint(
-                condition=(
-                    Q(status=InvoiceStatus.VOID, open_amount=0)
-                    | Q(
-                        open_amount=F("total")
+                condition=Q(status=InvoiceStatus.VOID, open_amount=0)
+                | LessThan(
+                    Abs(
+                        F("total")
                         - F("amount_paid")
                         - F("amount_credited")
                         - F("amount_written_off")
-                    )
+                        - F("open_amount")
+                    ),
+                    Decimal("0.005"),
                 ),
                 name="invoice_open_amount_adds_up",
             ),

@@ -1,0 +1,115 @@
+"""Recomputing the maintained ledger amounts from scratch and reporting drift."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import DecimalField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+
+from receivables.models import Allocation, CreditNote, Invoice, InvoiceStatus, Payment, WriteOff
+from receivables.services._amounts import invoice_refresh_amounts
+
+_ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=18, decimal_places=2))
+
+
+@dataclass(frozen=True)
+class Drift:
+    kind: str  # "invoice" or "payment"
+    object_id: int
+    field: str
+    stored: Decimal | str
+    recomputed: Decimal | str
+
+
+def _sum_of(model, link: str, condition: Q | None = None) -> Subquery:
+    rows = model.objects.filter(**{link: OuterRef("pk")})
+    if condition is not None:
+        rows = rows.filter(condition)
+    return Coalesce(
+        Subquery(rows.values(link).annotate(total=Sum("amount")).values("total")[:1]),
+        _ZERO,
+    )
+
+
+def _invoices_with_recomputed():
+    return Invoice.objects.annotate(
+        paid_now=_sum_of(Allocation, "invoice", Q(unapplied_at__isnull=True)),
+        credited_now=_sum_of(CreditNote, "invoice"),
+        written_off_now=_sum_of(WriteOff, "invoice"),
+    )
+
+
+def _payments_with_recomputed():
+    return Payment.objects.annotate(
+        allocated_now=_sum_of(Allocation, "payment", Q(unapplied_at__isnull=True))
+    )
+
+
+def _invoice_drift(invoice: Invoice) -> list[Drift]:
+    drift = []
+    pairs = (
+        ("amount_paid", invoice.paid_now),
+        ("amount_credited", invoice.credited_now),
+        ("amount_written_off", invoice.written_off_now),
+    )
+    for field, recomputed in pairs:
+        if getattr(invoice, field) != recomputed:
+            drift.append(Drift("invoice", invoice.pk, field, getattr(invoice, field), recomputed))
+    expected = Invoice(
+        total=invoice.total, amount_paid=invoice.paid_now, amount_credited=invoice.credited_now,
+        amount_written_off=invoice.written_off_now, status=invoice.status, paid_date=invoice.paid_date,
+    )  # fmt: skip
+    invoice_refresh_amounts(expected, settled_on=invoice.paid_date)
+    if expected.open_amount != invoice.open_amount:
+        drift.append(
+            Drift("invoice", invoice.pk, "open_amount", invoice.open_amount, expected.open_amount)
+        )
+    if invoice.status != InvoiceStatus.VOID and expected.status != invoice.status:
+        drift.append(Drift("invoice", invoice.pk, "status", invoice.status, expected.status))
+    return drift
+
+
+def ledger_drift_list(*, batch_size: int = 5000) -> list[Drift]:
+    """Every maintained amount that differs from a recomputation from the rows."""
+    drift: list[Drift] = []
+    for invoice in _invoices_with_recomputed().order_by("pk").iterator(chunk_size=batch_size):
+        drift.extend(_invoice_drift(invoice))
+    for payment in _payments_with_recomputed().order_by("pk").iterator(chunk_size=batch_size):
+        if payment.amount_allocated != payment.allocated_now:
+            drift.append(
+                Drift(
+                    "payment",
+                    payment.pk,
+                    "amount_allocated",
+                    payment.amount_allocated,
+                    payment.allocated_now,
+                )
+            )
+    return drift
+
+
+@transaction.atomic
+def ledger_drift_repair(*, drift: list[Drift]) -> int:
+    """Rewrite the drifting rows from their recomputation; returns rows fixed."""
+    invoice_ids = sorted({d.object_id for d in drift if d.kind == "invoice"})
+    payment_ids = sorted({d.object_id for d in drift if d.kind == "payment"})
+    for payment in (
+        _payments_with_recomputed().select_for_update().filter(pk__in=payment_ids).order_by("pk")
+    ):
+        payment.amount_allocated = payment.allocated_now
+        payment.save(update_fields=["amount_allocated", "updated_at"])
+    for invoice in (
+        _invoices_with_recomputed().select_for_update().filter(pk__in=invoice_ids).order_by("pk")
+    ):
+        invoice.amount_paid = invoice.paid_now
+        invoice.amount_credited = invoice.credited_now
+        invoice.amount_written_off = invoice.written_off_now
+        invoice_refresh_amounts(invoice, settled_on=invoice.paid_date)
+        invoice.save(
+            update_fields=["amount_paid", "amount_credited", "amount_written_off", "open_amount", "status",
+                           "paid_date", "updated_at"]
+        )  # fmt: skip
+    return len(invoice_ids) + len(payment_ids)

@@ -1,0 +1,143 @@
+"""Unapplying allocations, automatic application and voiding invoices."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from crm.exceptions import Conflict, ValidationFailed
+from receivables import events
+from receivables.lock_objects import invoice_lock, invoices_lock, payment_lock
+from receivables.models import Allocation, Invoice, InvoiceStatus, Payment, PaymentStatus
+from receivables.services._amounts import invoice_refresh_amounts
+
+_AMOUNT_FIELDS = ["amount_paid", "open_amount", "status", "paid_date", "updated_at"]
+
+
+def _actor(user: Any) -> Any:
+    return user if getattr(user, "is_authenticated", False) else None
+
+
+def allocation_unapply(*, allocation: Allocation, user: Any = None) -> Allocation:
+    """Take an allocation back: the invoice reopens, the payment regains the room.
+
+    The row stays, marked unapplied, for the audit trail; unapplying twice is a 409.
+    """
+    with transaction.atomic():
+        payment = payment_lock(payment_id=allocation.payment_id)
+        invoice = invoice_lock(invoice_id=allocation.invoice_id)
+        locked = Allocation.objects.select_for_update().get(pk=allocation.pk)
+        if locked.unapplied_at is not None:
+            raise Conflict(
+                f"This allocation was already unapplied at {locked.unapplied_at:%Y-%m-%d %H:%M}.",
+                code="allocation_already_unapplied",
+            )
+        locked.unapplied_at = timezone.now()
+        locked.unapplied_by = _actor(user)
+        locked.save(update_fields=["unapplied_at", "unapplied_by", "updated_at"])
+        payment.amount_allocated -= locked.amount
+        payment.save(update_fields=["amount_allocated", "updated_at"])
+        invoice.amount_paid -= locked.amount
+        invoice.paid_date = None
+        invoice_refresh_amounts(invoice)
+        invoice.save(update_fields=_AMOUNT_FIELDS)
+        events.allocation_unapplied.send(
+            sender=Allocation,
+            allocation_id=locked.pk,
+            invoice_id=invoice.pk,
+            payment_id=payment.pk,
+            customer_id=invoice.customer_id,
+        )
+    allocation.refresh_from_db()
+    return allocation
+
+
+def payment_apply_oldest_first(
+    *, payment: Payment, user: Any = None, applied_on: date | None = None
+) -> list[Allocation]:
+    """Apply the payment's unapplied amount to its customer's open invoices in the
+    same currency, oldest due date first. Disputed invoices are skipped. What
+    is left stays on the payment as customer credit."""
+    with transaction.atomic():
+        locked_payment = payment_lock(payment_id=payment.pk)
+        if locked_payment.status == PaymentStatus.BOUNCED:
+            raise ValidationFailed.for_field(
+                "payment", "The payment bounced; it cannot be applied.", code="payment_bounced"
+            )
+        candidate_ids = list(
+            Invoice.objects.filter(
+                customer_id=locked_payment.customer_id,
+                currency=locked_payment.currency,
+                open_amount__gt=0,
+                is_disputed=False,
+            )
+            .exclude(status__in=[InvoiceStatus.VOID, InvoiceStatus.WRITTEN_OFF])
+            .values_list("pk", flat=True)
+        )
+        invoices = invoices_lock(invoice_ids=candidate_ids)
+        room = locked_payment.amount - locked_payment.amount_allocated
+        when = applied_on or max(locked_payment.received_date, timezone.localdate())
+        created: list[Allocation] = []
+        for invoice in sorted(invoices.values(), key=lambda i: (i.due_date, i.issue_date, i.pk)):
+            if room <= 0:
+                break
+            amount = min(room, invoice.open_amount)
+            if amount <= 0:
+                continue
+            created.append(
+                Allocation.objects.create(
+                    payment=locked_payment,
+                    invoice=invoice,
+                    amount=amount,
+                    allocated_on=when,
+                    created_by=_actor(user),
+                )
+            )
+            invoice.amount_paid += amount
+            invoice_refresh_amounts(invoice, settled_on=when)
+            invoice.save(update_fields=_AMOUNT_FIELDS)
+            room -= amount
+        locked_payment.amount_allocated = locked_payment.amount - room
+        locked_payment.save(update_fields=["amount_allocated", "updated_at"])
+        for allocation in created:
+            events.allocation_created.send(
+                sender=Allocation,
+                allocation_id=allocation.pk,
+                invoice_id=allocation.invoice_id,
+                payment_id=locked_payment.pk,
+                customer_id=locked_payment.customer_id,
+            )
+    payment.refresh_from_db()
+    return created
+
+
+def invoice_void(*, invoice: Invoice, reason: str, user: Any = None) -> Invoice:
+    """Void an invoice posted in error. Only an invoice nothing was settled against."""
+    if not (reason or "").strip():
+        raise ValidationFailed.for_field(
+            "reason", "Say why the invoice is voided.", code="reason_required"
+        )
+    with transaction.atomic():
+        locked = invoice_lock(invoice_id=invoice.pk)
+        if locked.status == InvoiceStatus.VOID:
+            raise Conflict(f"Invoice {locked.number} is already void.", code="invoice_already_void")
+        settled = locked.amount_paid + locked.amount_credited + locked.amount_written_off
+        if settled > Decimal("0"):
+            raise Conflict(
+                f"Invoice {locked.number} has {settled} {locked.currency} paid, credited or written off; "
+                "unapply the payments and reverse the credits before voiding it.",
+                code="invoice_has_settlements",
+            )
+        locked.status = InvoiceStatus.VOID
+        locked.open_amount = Decimal("0")
+        locked.description = (f"{locked.description} | void: {reason.strip()}").strip(" |")[:255]
+        locked.save(update_fields=["status", "open_amount", "description", "updated_at"])
+        events.invoice_voided.send(
+            sender=Invoice, invoice_id=locked.pk, customer_id=locked.customer_id
+        )
+    invoice.refresh_from_db()
+    return invoice
