@@ -19,3 +19,7 @@ invoice_written_off = Signal()
 # kwargs: dispute_id, invoice_id, customer_id
 dispute_opened = Signal()
 dispute_resolved = Signal()
+# kwargs: promise_id, customer_id
+promise_made = Signal()
+promise_kept = Signal()
+promise_broken = Signal()

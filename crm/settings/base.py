@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from crm.settings.env import BASE_DIR, env, read, read_database_url, read_url
@@ -175,6 +176,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(seconds=60),
         "options": {"expires": 55},
     },
+    "promise-to-pay-evaluate": {
+        "task": "receivables.promise_to_pay_evaluate",
+        "schedule": crontab(hour=5, minute=0),
+        "options": {"expires": 6 * 3600},
+    },
 }
 
 # --- REST API ---------------------------------------------------------------
@@ -215,6 +221,8 @@ SPECTACULAR_SETTINGS = {
 CRM_BASE_CURRENCY = read("CRM_BASE_CURRENCY", default="USD")
 CRM_COMPANY_NAME = read("CRM_COMPANY_NAME", default="Demo Supplies Ltd.")
 CRM_DEFAULT_CREDIT_LIMIT = read("CRM_DEFAULT_CREDIT_LIMIT", default="0")
+# Days after the promised date before an unpaid promise to pay counts as broken.
+CRM_PROMISE_GRACE_DAYS = read("CRM_PROMISE_GRACE_DAYS", env.int, default=2)
 
 # --- Logging ----------------------------------------------------------------
 LOGGING = {
