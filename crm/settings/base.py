@@ -7,7 +7,7 @@ from datetime import timedelta
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
-from crm.settings.env import BASE_DIR, env, read, read_database_url, read_url
+from crm.settings.env import BASE_DIR, env, read, read_database_url, read_increasing_days, read_url
 
 VAR_DIR = BASE_DIR / "var"
 
@@ -223,6 +223,8 @@ CRM_COMPANY_NAME = read("CRM_COMPANY_NAME", default="Demo Supplies Ltd.")
 CRM_DEFAULT_CREDIT_LIMIT = read("CRM_DEFAULT_CREDIT_LIMIT", default="0")
 # Days after the promised date before an unpaid promise to pay counts as broken.
 CRM_PROMISE_GRACE_DAYS = read("CRM_PROMISE_GRACE_DAYS", env.int, default=2)
+# Upper edges (days past due) of the aging buckets after "Current"; the last bucket is open-ended.
+CRM_AGING_BUCKET_EDGES = read_increasing_days("CRM_AGING_BUCKET_EDGES", default=(30, 60, 90, 120))
 
 # --- Logging ----------------------------------------------------------------
 LOGGING = {

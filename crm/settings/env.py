@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,12 @@ if _env_file.is_file():
     environ.Env.read_env(str(_env_file))
 
 _MISSING = object()
+_URL_PASSWORD = re.compile(r"(?<=://)([^:/@]*):[^@]*@")
+
+
+def _redacted(url: object) -> str:
+    """``url`` with its password masked, fit for an error message or a log."""
+    return _URL_PASSWORD.sub(r"\1:***@", str(url))
 
 
 def read(name: str, cast: Callable[..., Any] | None = None, default: Any = _MISSING) -> Any:
@@ -50,7 +57,7 @@ def read_database_url(name: str, default: str) -> dict[str, Any]:
         config = environ.Env.db_url_config(raw)
     except Exception as error:
         raise ImproperlyConfigured(
-            f"Environment variable {name}={raw!r} is not a database URL: {error}. "
+            f"Environment variable {name}={_redacted(raw)!r} is not a database URL: {error}. "
             "Use e.g. postgres://user:password@127.0.0.1:5432/crm or sqlite:///var/db.sqlite3."
         ) from error
     engine = config.get("ENGINE", "")
@@ -59,7 +66,7 @@ def read_database_url(name: str, default: str) -> dict[str, Any]:
         "django.db.backends.sqlite3",
     ):
         raise ImproperlyConfigured(
-            f"Environment variable {name}={raw!r} names an unsupported database "
+            f"Environment variable {name}={_redacted(raw)!r} names an unsupported database "
             f"({engine or 'unknown scheme'}). Use a postgres:// or sqlite:// URL."
         )
     return config
@@ -73,7 +80,27 @@ def read_url(name: str, default: str | None, schemes: tuple[str, ...]) -> str | 
     scheme = str(raw).split("://", 1)[0] if "://" in str(raw) else ""
     if scheme not in schemes:
         raise ImproperlyConfigured(
-            f"Environment variable {name}={raw!r} must be a URL starting with one of: "
+            f"Environment variable {name}={_redacted(raw)!r} must be a URL starting with one of: "
             + ", ".join(f"{s}://" for s in schemes)
         )
     return str(raw)
+
+
+def read_increasing_days(name: str, default: tuple[int, ...]) -> tuple[int, ...]:
+    """A comma-separated list of strictly increasing positive day counts, e.g. ``30,60,90``."""
+    raw = env.str(name, default="")
+    if not raw:
+        return default
+    try:
+        values = tuple(int(part) for part in raw.split(","))
+    except ValueError as error:
+        raise ImproperlyConfigured(
+            f"Environment variable {name}={raw!r} must be whole numbers of days separated by commas, e.g. 30,60,90,120."
+        ) from error
+    if values[0] < 1 or any(
+        later <= earlier for earlier, later in zip(values, values[1:], strict=False)
+    ):
+        raise ImproperlyConfigured(
+            f"Environment variable {name}={raw!r} must be positive and strictly increasing, e.g. 30,60,90,120."
+        )
+    return values

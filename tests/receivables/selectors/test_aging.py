@@ -1,0 +1,122 @@
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.db.models import Sum
+
+from crm import roles
+from crm.exceptions import ValidationFailed
+from receivables.aging import aging_buckets, aging_report
+from receivables.models import Invoice
+from receivables.services import allocation_create, credit_note_create, write_off_create
+from tests.factories.accounts import UserFactory
+from tests.factories.customers import CustomerFactory
+from tests.factories.receivables import InvoiceFactory, PaymentFactory
+
+pytestmark = pytest.mark.django_db
+
+AS_OF = datetime.date(2026, 11, 23)
+
+
+def _invoice(customer, days_past_due, total):
+    due = AS_OF - datetime.timedelta(days=days_past_due)
+    return InvoiceFactory(
+        customer=customer,
+        total=Decimal(total),
+        issue_date=due - datetime.timedelta(days=30),
+        due_date=due,
+    )
+
+
+def test_buckets_follow_the_edges_setting(settings):
+    settings.CRM_AGING_BUCKET_EDGES = (15, 45)
+    assert [b.label for b in aging_buckets()] == ["Current", "1–15", "16–45", "45+"]
+
+
+def test_each_invoice_lands_in_its_bucket_at_the_edges():
+    # given: one invoice on each side of every edge
+    admin = UserFactory(is_superuser=True)
+    customer = CustomerFactory()
+    for days, total in [(0, "1"), (1, "2"), (30, "4"), (31, "8"), (60, "16"), (61, "32"),
+                        (90, "64"), (91, "128"), (120, "256"), (121, "512"), (-5, "1024")]:  # fmt: skip
+        _invoice(customer, days, total)
+    # when
+    report = aging_report(user=admin, as_of=AS_OF, group_by="customer")
+    # then
+    row = report.rows[0]
+    assert row.buckets == {
+        "current": Decimal("1025.00"),
+        "d1_30": Decimal("6.00"),
+        "d31_60": Decimal("24.00"),
+        "d61_90": Decimal("96.00"),
+        "d91_120": Decimal("384.00"),
+        "d121_plus": Decimal("512.00"),
+    }
+    assert row.total == Decimal("2047.00")
+    assert row.overdue == Decimal("1022.00")
+
+
+def test_totals_reconcile_to_the_sum_of_open_invoices_to_the_cent():
+    # given: a mix of partly paid, credited and written-off invoices in two currencies
+    admin = UserFactory(is_superuser=True)
+    for index in range(12):
+        customer = CustomerFactory(currency="EUR" if index % 3 == 0 else "USD")
+        invoice = _invoice(customer, index * 13 - 20, f"{1000 + index}.{index:02d}")
+        if index % 2:
+            payment = PaymentFactory(customer=customer, amount=Decimal("333.33"))
+            allocation_create(payment=payment, invoice=invoice, amount="333.33")
+        if index % 4 == 1:
+            credit_note_create(
+                customer=customer, invoice=invoice, number=f"CN{index}", amount="10.01", reason="x"
+            )
+        if index % 5 == 2:
+            write_off_create(invoice=invoice, amount="0.07", reason="rounding", user=admin)
+    # when
+    report = aging_report(user=admin, as_of=AS_OF, group_by="region")
+    # then
+    for currency, totals in report.totals.items():
+        expected = Invoice.objects.filter(currency=currency, open_amount__gt=0).aggregate(
+            s=Sum("open_amount")
+        )["s"]
+        assert totals.total == expected
+        assert sum(totals.buckets.values()) == expected
+        assert sum(r.total for r in report.rows if r.currency == currency) == expected
+
+
+def test_a_past_as_of_date_rebuilds_open_amounts_from_dated_settlements():
+    # given: an invoice paid after the as-of date
+    admin = UserFactory(is_superuser=True)
+    customer = CustomerFactory()
+    invoice = _invoice(customer, 40, "500.00")
+    payment = PaymentFactory(customer=customer, amount=Decimal("500.00"))
+    allocation_create(payment=payment, invoice=invoice, amount="500.00", allocated_on=AS_OF)
+    # when
+    before = aging_report(user=admin, as_of=AS_OF - datetime.timedelta(days=1))
+    today = aging_report(user=admin)
+    # then
+    assert before.totals["USD"].buckets["d31_60"] == Decimal("500.00")
+    assert today.totals == {}
+
+
+def test_a_sales_rep_ages_only_their_own_customers():
+    rep = UserFactory(roles=[roles.SALES_REP])
+    _invoice(CustomerFactory(sales_rep=rep), 10, "100.00")
+    _invoice(CustomerFactory(), 10, "900.00")
+    report = aging_report(user=rep, as_of=AS_OF)
+    assert report.totals["USD"].total == Decimal("100.00")
+
+
+def test_unknown_grouping_is_refused():
+    with pytest.raises(ValidationFailed) as error:
+        aging_report(user=UserFactory(is_superuser=True), group_by="planet")
+    assert error.value.code == "unknown_grouping"
+
+
+def test_rows_page_is_ordered_by_overdue_and_counts_all_groups():
+    admin = UserFactory(is_superuser=True)
+    customers = [CustomerFactory() for _ in range(3)]
+    for index, customer in enumerate(customers):
+        _invoice(customer, 10, f"{(index + 1) * 100}")
+    report = aging_report(user=admin, as_of=AS_OF, group_by="customer", limit=2)
+    assert report.row_count == 3
+    assert [r.group["customer_id"] for r in report.rows] == [customers[2].pk, customers[1].pk]
