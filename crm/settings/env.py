@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -97,9 +98,7 @@ def read_increasing_days(name: str, default: tuple[int, ...]) -> tuple[int, ...]
         raise ImproperlyConfigured(
             f"Environment variable {name}={raw!r} must be whole numbers of days separated by commas, e.g. 30,60,90,120."
         ) from error
-    if values[0] < 1 or any(
-        later <= earlier for earlier, later in zip(values, values[1:], strict=False)
-    ):
+    if values[0] < 1 or any(later <= earlier for earlier, later in itertools.pairwise(values)):
         raise ImproperlyConfigured(
             f"Environment variable {name}={raw!r} must be positive and strictly increasing, e.g. 30,60,90,120."
         )
