@@ -6,6 +6,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from crm.api.tokens import TokenObtainView
 from crm.health import health_report
 
 
@@ -15,6 +16,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 api_v1 = [
+    path("auth/token/", TokenObtainView.as_view(), name="auth-token"),
     path("", include("customers.api.urls")),
     path("", include("receivables.api.urls")),
 ]
@@ -27,4 +29,5 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("healthz/", healthz, name="healthz"),
+    path("receivables/", include("receivables.urls")),
 ]

@@ -31,7 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.exceptions import ValidationFailed
-from crm.money import DECIMAL_PLACES, MAX_DIGITS
+from crm.money import DECIMAL_PLACES, MAX_DIGITS, quantize
 from customers.selectors import customer_visibility_q
 from receivables.models import Allocation, CreditNote, Invoice, InvoiceStatus, WriteOff
 
@@ -190,10 +190,16 @@ def aging_report(
 
 
 def _row(group: dict[str, Any], values: dict[str, Any], buckets: list[Bucket]) -> AgingRow:
+    currency = values["currency"]
+
+    def money(value: Decimal | None) -> Decimal:
+        # SQLite sums come back with float noise; every sum is rounded to the minor unit.
+        return quantize(value or _ZERO, currency)
+
     return AgingRow(
         group=group,
-        currency=values["currency"],
-        buckets={bucket.key: values[bucket.key] or _ZERO for bucket in buckets},
-        total=values["total"] or _ZERO,
-        overdue=values["overdue"] or _ZERO,
+        currency=currency,
+        buckets={bucket.key: money(values[bucket.key]) for bucket in buckets},
+        total=money(values["total"]),
+        overdue=money(values["overdue"]),
     )
