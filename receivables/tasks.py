@@ -1,11 +1,28 @@
 """Celery tasks of the receivables app: thin wrappers around services."""
 
+from __future__ import annotations
+
+from datetime import date
+
 from celery import shared_task
 
+from customers.models import Customer
 from receivables.services.promises import promise_to_pay_evaluate as _promise_to_pay_evaluate
+from receivables.statements import statement_store
 
 
 @shared_task(name="receivables.promise_to_pay_evaluate", ignore_result=True)
 def promise_to_pay_evaluate() -> dict[str, int]:
     """Daily: mark promises to pay kept or broken."""
     return _promise_to_pay_evaluate()
+
+
+@shared_task(name="receivables.statements_render", ignore_result=True, acks_late=True)
+def statements_render(*, customer_ids: list[int], as_of: str | None = None) -> int:
+    """Render and store the statements of a batch of customers; returns how many."""
+    when = date.fromisoformat(as_of) if as_of else None
+    rendered = 0
+    for customer in Customer.objects.filter(pk__in=customer_ids).order_by("pk").iterator():
+        statement_store(customer=customer, as_of=when)
+        rendered += 1
+    return rendered

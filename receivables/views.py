@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.charts import bar_chart
+from customers.selectors import customer_get
 from receivables.aging import aging_report
 from receivables.exports import CONTENT_TYPES, aging_table, table_response
 from receivables.forms import AgingFilterForm
+from receivables.statements import statement_data, statement_pdf
 
 PAGE_SIZE = 50
 
@@ -73,3 +75,18 @@ def _bucket_class(index: int) -> str:
     if index == 0:
         return ""
     return "overdue" if index <= 2 else "late"
+
+
+@login_required
+@permission_required("receivables.view_invoice", raise_exception=True)
+def customer_statement(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """The customer's statement as a PDF, in the customer's language."""
+    customer = customer_get(user=request.user, customer_id=customer_id)
+    if customer is None:
+        raise Http404(_("No such customer, or not one of yours."))
+    data = statement_data(customer=customer)
+    response = HttpResponse(statement_pdf(data), content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="statement-{customer.code}-{data.as_of}.pdf"'
+    )
+    return response

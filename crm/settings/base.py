@@ -221,6 +221,12 @@ SPECTACULAR_SETTINGS = {
 # --- Product settings -------------------------------------------------------
 CRM_BASE_CURRENCY = read("CRM_BASE_CURRENCY", default="USD")
 CRM_COMPANY_NAME = read("CRM_COMPANY_NAME", default="Demo Supplies Ltd.")
+CRM_COMPANY_ADDRESS = read("CRM_COMPANY_ADDRESS", default="1 Example Street, Springfield")
+# Printed on statements and reminders: where and how to pay.
+CRM_REMITTANCE_INSTRUCTIONS = read(
+    "CRM_REMITTANCE_INSTRUCTIONS",
+    default="Bank transfer to IBAN DE00 0000 0000 0000 0000 00, BIC DEMOXXXX. Quote your customer code.",
+)
 CRM_DEFAULT_CREDIT_LIMIT = read("CRM_DEFAULT_CREDIT_LIMIT", default="0")
 # Days after the promised date before an unpaid promise to pay counts as broken.
 CRM_PROMISE_GRACE_DAYS = read("CRM_PROMISE_GRACE_DAYS", env.int, default=2)

@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
+from django.utils import timezone
 
 from crm import roles
 from tests.factories.accounts import UserFactory
@@ -16,7 +17,7 @@ URL = "/receivables/aging/"
 
 @pytest.fixture
 def portfolio():
-    today = datetime.date.today()
+    today = timezone.localdate()
     rep = UserFactory(roles=[roles.SALES_REP])
     mine = CustomerFactory(name="Mine GmbH", sales_rep=rep)
     other = CustomerFactory(name="Other SA")

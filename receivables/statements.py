@@ -1,0 +1,151 @@
+"""Customer statements: what the customer owes, what they paid, and how to pay.
+
+``statement_data`` gathers the figures (a selector); ``statement_pdf`` renders
+them with weasyprint in the customer's language.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from functools import cache
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from crm.money import quantize
+from customers.models import Contact, Customer
+from receivables.aging import aging_buckets
+from receivables.models import Invoice, InvoiceStatus, Payment, PaymentStatus
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    invoice: Invoice
+    days_past_due: int
+
+
+@dataclass(frozen=True)
+class StatementData:
+    customer: Customer
+    contact: Contact | None
+    as_of: date
+    period_start: date
+    lines: list[StatementLine]
+    aging: list[tuple[str, dict[str, Decimal]]]  # (bucket label, {currency: amount})
+    totals: dict[str, Decimal]  # currency -> open total
+    overdue: dict[str, Decimal]
+    payments: list[Payment]
+    company_name: str
+    company_address: str
+    remittance: str
+
+
+def statement_data(
+    *, customer: Customer, as_of: date | None = None, period_days: int = 90
+) -> StatementData:
+    """Open items on ``as_of`` with days past due, bucket totals per currency and
+    the payments received in the preceding ``period_days``."""
+    as_of = as_of or timezone.localdate()
+    period_start = as_of - timedelta(days=period_days)
+    invoices = list(
+        Invoice.objects.filter(customer=customer, open_amount__gt=0)
+        .exclude(status=InvoiceStatus.VOID)
+        .order_by("due_date", "number")
+    )
+    lines = [
+        StatementLine(invoice, max((as_of - invoice.due_date).days, 0)) for invoice in invoices
+    ]
+    currencies = sorted({invoice.currency for invoice in invoices})
+    aging = []
+    for bucket in aging_buckets():
+        amounts = {currency: Decimal("0") for currency in currencies}
+        for line in lines:
+            if _in_bucket(
+                line.days_past_due, bucket.low, bucket.high, line.invoice.due_date, as_of
+            ):
+                amounts[line.invoice.currency] += line.invoice.open_amount
+        aging.append((bucket.label, {c: quantize(a, c) for c, a in amounts.items()}))
+    totals = {
+        c: quantize(sum((i.open_amount for i in invoices if i.currency == c), Decimal("0")), c)
+        for c in currencies
+    }
+    overdue = {
+        c: quantize(
+            sum(
+                (i.open_amount for i in invoices if i.currency == c and i.due_date < as_of),
+                Decimal("0"),
+            ),
+            c,
+        )
+        for c in currencies
+    }
+    payments = list(
+        Payment.objects.filter(
+            customer=customer,
+            status=PaymentStatus.RECEIVED,
+            received_date__gte=period_start,
+            received_date__lte=as_of,
+        ).order_by("received_date", "pk")
+    )
+    contact = (
+        customer.contacts.filter(is_billing=True).order_by("pk").first()
+        or customer.contacts.order_by("pk").first()
+    )
+    return StatementData(
+        customer=customer,
+        contact=contact,
+        as_of=as_of,
+        period_start=period_start,
+        lines=lines,
+        aging=aging,
+        totals=totals,
+        overdue=overdue,
+        payments=payments,
+        company_name=settings.CRM_COMPANY_NAME,
+        company_address=settings.CRM_COMPANY_ADDRESS,
+        remittance=settings.CRM_REMITTANCE_INSTRUCTIONS,
+    )
+
+
+def _in_bucket(days: int, low: int | None, high: int | None, due: date, as_of: date) -> bool:
+    if low is None:
+        return due >= as_of
+    return days >= low and (high is None or days <= high)
+
+
+@cache
+def _font_config():
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
+
+
+def statement_html(data: StatementData) -> str:
+    with translation.override(data.customer.language):
+        return render_to_string("receivables/statement.html", {"s": data})
+
+
+def statement_pdf(data: StatementData) -> bytes:
+    """Render the statement as PDF in the customer's language."""
+    from weasyprint import HTML
+
+    html = statement_html(data)
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(font_config=_font_config())
+
+
+def statement_store(*, customer: Customer, as_of: date | None = None) -> str:
+    """Render the statement and save it to the default storage; returns its path.
+
+    Idempotent: rendering again on the same date replaces the file.
+    """
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    data = statement_data(customer=customer, as_of=as_of)
+    path = f"statements/{data.as_of:%Y-%m-%d}/{customer.code}.pdf"
+    if default_storage.exists(path):
+        default_storage.delete(path)
+    return default_storage.save(path, ContentFile(statement_pdf(data)))

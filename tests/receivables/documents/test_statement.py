@@ -1,0 +1,126 @@
+import datetime
+import shutil
+import subprocess
+from decimal import Decimal
+
+import pytest
+
+from customers.models import Language
+from receivables.services import allocation_create
+from receivables.statements import statement_data, statement_html, statement_pdf
+from tests.factories.customers import ContactFactory, CustomerFactory
+from tests.factories.receivables import InvoiceFactory, PaymentFactory
+
+pytestmark = pytest.mark.django_db
+
+AS_OF = datetime.date(2026, 11, 23)
+
+
+def _customer(language=Language.ENGLISH):
+    customer = CustomerFactory(
+        name="上海示例贸易有限公司" if language != "en" else "Acme GmbH", language=language
+    )
+    ContactFactory(
+        customer=customer,
+        name="王芳" if language != "en" else "Anna Schmidt",
+        email="ap@example.com",
+    )
+    late = InvoiceFactory(customer=customer, number="INV-LATE", total=Decimal("1500.00"),
+                          issue_date=datetime.date(2026, 8, 1), due_date=datetime.date(2026, 8, 31))  # fmt: skip
+    InvoiceFactory(customer=customer, number="INV-NEW", total=Decimal("200.25"),
+                   issue_date=datetime.date(2026, 11, 1), due_date=datetime.date(2026, 12, 1))  # fmt: skip
+    payment = PaymentFactory(customer=customer, amount=Decimal("500.00"), received_date=datetime.date(2026, 10, 15),
+                             reference="WIRE-77")  # fmt: skip
+    allocation_create(payment=payment, invoice=late, amount="500.00")
+    return customer
+
+
+def test_statement_data_lists_open_items_aging_and_payments_of_the_period():
+    customer = _customer()
+    data = statement_data(customer=customer, as_of=AS_OF)
+    assert [(line.invoice.number, line.days_past_due) for line in data.lines] == [
+        ("INV-LATE", 84),
+        ("INV-NEW", 0),
+    ]
+    assert data.totals == {"USD": Decimal("1200.25")}
+    assert data.overdue == {"USD": Decimal("1000.00")}
+    assert dict(data.aging)["Current"] == {"USD": Decimal("200.25")}
+    assert dict(data.aging)["61–90"] == {"USD": Decimal("1000.00")}
+    assert [p.reference for p in data.payments] == ["WIRE-77"]
+
+
+def test_english_statement_html_has_the_sections():
+    html = statement_html(statement_data(customer=_customer(), as_of=AS_OF))
+    for text in (
+        "Statement of account",
+        "Acme GmbH",
+        "Anna Schmidt",
+        "INV-LATE",
+        "1,000.00",
+        "WIRE-77",
+        "How to pay",
+    ):
+        assert text in html
+
+
+def test_chinese_statement_is_translated():
+    html = statement_html(
+        statement_data(customer=_customer(Language.SIMPLIFIED_CHINESE), as_of=AS_OF)
+    )
+    assert "对账单" in html
+    assert "上海示例贸易有限公司" in html
+    assert "Statement of account" not in html
+
+
+@pytest.mark.skipif(
+    shutil.which("pdffonts") is None, reason="needs poppler-utils (pdffonts) to inspect the PDF"
+)
+def test_chinese_statement_pdf_embeds_a_cjk_font_so_glyphs_render():
+    # given
+    pdf = statement_pdf(
+        statement_data(customer=_customer(Language.SIMPLIFIED_CHINESE), as_of=AS_OF)
+    )
+    # when
+    fonts = subprocess.run(
+        ["pdffonts", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
+    # then: the Chinese text is set in a CJK font, not missing-glyph boxes
+    assert pdf.startswith(b"%PDF")
+    assert "CJK" in fonts or "WenQuanYi" in fonts, fonts
+    text = subprocess.run(
+        ["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
+    assert "上海示例贸易有限公司" in text
+
+
+def test_statement_download_is_a_pdf_for_visible_customers_only(client):
+    from crm import roles
+    from tests.factories.accounts import UserFactory
+
+    customer = _customer()
+    rep = UserFactory(roles=[roles.SALES_REP])
+    client.force_login(rep)
+    assert client.get(f"/receivables/customers/{customer.pk}/statement.pdf").status_code == 404
+    client.force_login(UserFactory(roles=[roles.COLLECTIONS_CLERK]))
+    response = client.get(f"/receivables/customers/{customer.pk}/statement.pdf")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+
+
+def test_the_batch_task_stores_one_statement_per_customer(settings):
+    from django.core.files.storage import default_storage
+
+    from receivables.tasks import statements_render
+
+    customers = [_customer(), CustomerFactory()]
+    rendered = statements_render.delay(
+        customer_ids=[c.pk for c in customers], as_of="2026-11-23"
+    ).get()
+    assert rendered == 2
+    for customer in customers:
+        assert (
+            default_storage.open(f"statements/2026-11-23/{customer.code}.pdf")
+            .read()
+            .startswith(b"%PDF")
+        )
