@@ -1,8 +1,9 @@
-from customers.services.contacts import contact_create, contact_update
+from customers.services.contacts import contact_create, contact_delete, contact_update
 from customers.services.customers import customer_create, customer_tier_set, customer_update
 
 __all__ = [
     "contact_create",
+    "contact_delete",
     "contact_update",
     "customer_create",
     "customer_tier_set",

@@ -83,3 +83,9 @@ def contact_update(*, contact: Contact, data: dict[str, Any]) -> Contact:
     full_clean_or_fail(locked, validate_unique=False, validate_constraints=False)
     locked.save()
     return locked
+
+
+@transaction.atomic
+def contact_delete(*, contact: Contact) -> None:
+    """Remove a contact; a customer's history does not depend on it."""
+    Contact.objects.filter(pk=contact.pk).delete()

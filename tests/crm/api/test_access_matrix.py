@@ -1,0 +1,227 @@
+"""Who may do what on every route under /api/v1/: one table, checked route by route.
+
+The routes are discovered from the URL resolver, so a route added to a router
+(or any other view under /api/v1/) without a row in MATRIX fails this test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from rest_framework.test import APIClient
+
+from crm import roles
+from receivables.services import allocation_create
+from tests.factories.accounts import UserFactory
+from tests.factories.customers import ContactFactory, CustomerFactory
+from tests.factories.receivables import InvoiceFactory, PaymentFactory
+
+ANONYMOUS = "anonymous"
+NO_ROLE = "no_role"
+CLERK = roles.COLLECTIONS_CLERK
+CREDIT = roles.CREDIT_MANAGER
+REP = roles.SALES_REP
+ADMIN = roles.FINANCE_ADMIN
+INTEGRATOR = roles.INTEGRATOR
+EVERY_ROLE = frozenset(roles.ROLES)
+PUBLIC = "public"  # open to anyone, authenticated or not
+
+# (basename or URL name, action or HTTP method) -> who may do it.
+MATRIX: dict[tuple[str, str], frozenset[str] | str] = {
+    ("customer", "list"): EVERY_ROLE,
+    ("customer", "retrieve"): EVERY_ROLE,
+    ("customer", "create"): frozenset({ADMIN, INTEGRATOR}),
+    ("customer", "partial_update"): frozenset({ADMIN, INTEGRATOR}),
+    ("contact", "list"): EVERY_ROLE,
+    ("contact", "retrieve"): EVERY_ROLE,
+    ("contact", "create"): frozenset({CLERK, REP, ADMIN, INTEGRATOR}),
+    ("contact", "partial_update"): frozenset({CLERK, REP, ADMIN, INTEGRATOR}),
+    ("contact", "destroy"): frozenset({ADMIN}),
+    ("invoice", "list"): EVERY_ROLE,
+    ("invoice", "retrieve"): EVERY_ROLE,
+    ("invoice", "create"): frozenset({ADMIN, INTEGRATOR}),
+    ("payment", "list"): EVERY_ROLE,
+    ("payment", "retrieve"): EVERY_ROLE,
+    ("payment", "create"): frozenset({ADMIN, INTEGRATOR}),
+    ("allocation", "list"): EVERY_ROLE,
+    ("allocation", "retrieve"): EVERY_ROLE,
+    ("allocation", "create"): frozenset({ADMIN, INTEGRATOR}),
+    ("auth-token", "post"): PUBLIC,
+}
+
+CALLERS = (ANONYMOUS, NO_ROLE, *roles.ROLES)
+
+
+@dataclass
+class World:
+    """One customer with a contact, an invoice, a payment and an allocation."""
+
+    user: Any
+    customer: Any
+    contact: Any
+    invoice: Any
+    payment: Any
+    allocation: Any
+
+
+def _walk(patterns: list, prefix: str = "") -> Iterator[tuple[str, URLPattern]]:
+    for pattern in patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            yield from _walk(pattern.url_patterns, route)
+        else:
+            yield route, pattern
+
+
+def _discovered_routes() -> list[tuple[str, str]]:
+    """Every (basename, action) of a viewset and (URL name, method) of another view
+    under /api/v1/."""
+    found: set[tuple[str, str]] = set()
+    for route, pattern in _walk(get_resolver().url_patterns):
+        if not route.startswith("api/v1/"):
+            continue
+        callback = pattern.callback
+        if hasattr(callback, "actions"):
+            basename = callback.initkwargs["basename"]
+            found.update((basename, action) for action in callback.actions.values())
+        else:
+            view_class = callback.view_class
+            methods = [
+                method
+                for method in view_class.http_method_names
+                if method not in ("options", "head") and hasattr(view_class, method)
+            ]
+            found.update((pattern.name, method) for method in methods)
+    return sorted(found)
+
+
+ROUTES = _discovered_routes()
+
+
+def _detail(basename: str, pk: int) -> str:
+    return reverse(f"{basename}-detail", args=[pk])
+
+
+# (basename, action) -> (method, url, body) for a request that succeeds when allowed.
+REQUESTS: dict[tuple[str, str], Callable[[World], tuple[str, str, dict | None]]] = {
+    ("customer", "list"): lambda w: ("get", reverse("customer-list"), None),
+    ("customer", "retrieve"): lambda w: ("get", _detail("customer", w.customer.pk), None),
+    ("customer", "create"): lambda w: (
+        "post",
+        reverse("customer-list"),
+        {
+            "code": "NEW-1",
+            "name": "New Co",
+            "industry": "retail",
+            "region": "europe",
+            "sales_channel": "direct",
+            "currency": "EUR",
+        },
+    ),
+    ("customer", "partial_update"): lambda w: (
+        "patch",
+        _detail("customer", w.customer.pk),
+        {"name": "Renamed Co"},
+    ),
+    ("contact", "list"): lambda w: ("get", reverse("contact-list"), None),
+    ("contact", "retrieve"): lambda w: ("get", _detail("contact", w.contact.pk), None),
+    ("contact", "create"): lambda w: (
+        "post",
+        reverse("contact-list"),
+        {"customer": w.customer.pk, "name": "Ann Payer", "email": "ann@example.com"},
+    ),
+    ("contact", "partial_update"): lambda w: (
+        "patch",
+        _detail("contact", w.contact.pk),
+        {"phone": "+1 555 0100"},
+    ),
+    ("contact", "destroy"): lambda w: ("delete", _detail("contact", w.contact.pk), None),
+    ("invoice", "list"): lambda w: ("get", reverse("invoice-list"), None),
+    ("invoice", "retrieve"): lambda w: ("get", _detail("invoice", w.invoice.pk), None),
+    ("invoice", "create"): lambda w: (
+        "post",
+        reverse("invoice-list"),
+        {
+            "customer": w.customer.pk,
+            "number": "INV-NEW-1",
+            "issue_date": "2026-09-01",
+            "total": "100.00",
+        },
+    ),
+    ("payment", "list"): lambda w: ("get", reverse("payment-list"), None),
+    ("payment", "retrieve"): lambda w: ("get", _detail("payment", w.payment.pk), None),
+    ("payment", "create"): lambda w: (
+        "post",
+        reverse("payment-list"),
+        {"customer": w.customer.pk, "received_date": "2026-10-01", "amount": "100.00"},
+    ),
+    ("allocation", "list"): lambda w: ("get", reverse("allocation-list"), None),
+    ("allocation", "retrieve"): lambda w: ("get", _detail("allocation", w.allocation.pk), None),
+    ("allocation", "create"): lambda w: (
+        "post",
+        reverse("allocation-list"),
+        {"payment": w.payment.pk, "invoice": w.invoice.pk, "amount": "10.00"},
+    ),
+    ("auth-token", "post"): lambda w: (
+        "post",
+        reverse("auth-token"),
+        {"username": w.user.username, "password": "correct horse battery staple"},
+    ),
+}
+
+SUCCESS = {"create": 201, "destroy": 204}
+
+
+def _world(caller: str) -> World:
+    user = UserFactory(roles=[] if caller in (ANONYMOUS, NO_ROLE) else [caller])
+    # A sales rep sees only their own customers, so the world belongs to the caller.
+    customer = CustomerFactory(sales_rep=user if caller == REP else None)
+    invoice = InvoiceFactory(customer=customer)
+    payment = PaymentFactory(customer=customer)
+    allocation = allocation_create(payment=payment, invoice=invoice, amount=Decimal("100.00"))
+    contact = ContactFactory(customer=customer)
+    return World(user, customer, contact, invoice, payment, allocation)
+
+
+def test_matrix_lists_exactly_the_routes_that_exist():
+    # given the routes under /api/v1/ and the matrix
+    discovered = set(ROUTES)
+
+    # then every route has a row, and no row names a route that is gone
+    assert discovered - set(MATRIX) == set(), "add these routes to MATRIX and REQUESTS"
+    assert set(MATRIX) - discovered == set(), "remove these rows: the routes are gone"
+    assert set(REQUESTS) == set(MATRIX)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("caller", CALLERS)
+@pytest.mark.parametrize("route", ROUTES, ids=[f"{name}.{action}" for name, action in ROUTES])
+def test_role_action_matrix(route, caller):
+    # given a route, a caller and data the caller could see
+    if route not in MATRIX:
+        pytest.fail(f"route {route} is not in MATRIX: say which roles may use it")
+    allowed = MATRIX[route]
+    world = _world(caller)
+    client = APIClient()
+    if caller != ANONYMOUS:
+        client.force_authenticate(user=world.user)
+    method, url, body = REQUESTS[route](world)
+
+    # when the caller calls it
+    response = getattr(client, method)(url, body, format="json")
+
+    # then it is done, or refused with the error body
+    action = route[1]
+    if allowed == PUBLIC or caller in allowed:
+        assert response.status_code == SUCCESS.get(action, 200), response.content
+    elif caller == ANONYMOUS:
+        assert response.status_code == 401, response.content
+        assert response.json()["code"] == "not_authenticated"
+    else:
+        assert response.status_code == 403, response.content
+        assert response.json()["code"] == "permission_denied"
