@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import DecimalField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
+from crm.money import quantize
 from receivables.models import Allocation, CreditNote, Invoice, InvoiceStatus, Payment, WriteOff
 from receivables.services._amounts import invoice_refresh_amounts
 
@@ -48,7 +49,14 @@ def _payments_with_recomputed():
     )
 
 
+def _normalise_invoice(invoice: Invoice) -> None:
+    # Sums come back unrounded (and with float noise on SQLite): round to the minor unit.
+    for name in ("paid_now", "credited_now", "written_off_now"):
+        setattr(invoice, name, quantize(getattr(invoice, name), invoice.currency))
+
+
 def _invoice_drift(invoice: Invoice) -> list[Drift]:
+    _normalise_invoice(invoice)
     drift = []
     pairs = (
         ("amount_paid", invoice.paid_now),
@@ -78,6 +86,7 @@ def ledger_drift_list(*, batch_size: int = 5000) -> list[Drift]:
     for invoice in _invoices_with_recomputed().order_by("pk").iterator(chunk_size=batch_size):
         drift.extend(_invoice_drift(invoice))
     for payment in _payments_with_recomputed().order_by("pk").iterator(chunk_size=batch_size):
+        payment.allocated_now = quantize(payment.allocated_now, payment.currency)
         if payment.amount_allocated != payment.allocated_now:
             drift.append(
                 Drift(
@@ -99,11 +108,12 @@ def ledger_drift_repair(*, drift: list[Drift]) -> int:
     for payment in (
         _payments_with_recomputed().select_for_update().filter(pk__in=payment_ids).order_by("pk")
     ):
-        payment.amount_allocated = payment.allocated_now
+        payment.amount_allocated = quantize(payment.allocated_now, payment.currency)
         payment.save(update_fields=["amount_allocated", "updated_at"])
     for invoice in (
         _invoices_with_recomputed().select_for_update().filter(pk__in=invoice_ids).order_by("pk")
     ):
+        _normalise_invoice(invoice)
         invoice.amount_paid = invoice.paid_now
         invoice.amount_credited = invoice.credited_now
         invoice.amount_written_off = invoice.written_off_now
