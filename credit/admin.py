@@ -1,0 +1,65 @@
+"""The back office for credit profiles: view-only.
+
+A limit change goes through a credit-limit request and a hold is placed or
+released with who and why; neither has a service yet, so the admin shows
+profiles and does not edit them (editing the row directly would skip the
+audit history).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from credit.models import CreditProfile
+from credit.selectors import customer_exposure
+from customers.admin import BigTableMixin, CustomerScopedMixin, money
+
+
+@admin.register(CreditProfile)
+class CreditProfileAdmin(CustomerScopedMixin, BigTableMixin, admin.ModelAdmin):
+    list_display = (
+        "customer",
+        "credit_limit",
+        "currency",
+        "is_on_hold",
+        "hold_reason",
+        "hold_since",
+    )
+    list_filter = ("is_on_hold", "currency")
+    list_select_related = ("customer",)
+    search_fields = ("=customer__code", "customer__name")
+    search_help_text = _("Exact customer code, or words of the customer's name.")
+    ordering = ("customer__code",)
+    fields = (
+        "customer", "credit_limit", "currency", "exposure", "available_credit", "is_on_hold",
+        "hold_reason", "hold_since", "created_at", "updated_at",
+    )  # fmt: skip
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # created with the customer (credit_profile_ensure)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @staticmethod
+    def _exposure(profile: CreditProfile) -> Decimal:
+        if not hasattr(profile, "_exposure"):
+            profile._exposure = customer_exposure(customer=profile.customer)
+        return profile._exposure
+
+    @admin.display(description=_("exposure (open AR)"))
+    def exposure(self, profile: CreditProfile) -> str:
+        return money(self._exposure(profile), profile.currency)
+
+    @admin.display(description=_("available credit"))
+    def available_credit(self, profile: CreditProfile) -> str:
+        return money(profile.credit_limit - self._exposure(profile), profile.currency)
