@@ -181,6 +181,7 @@ class Payment(TimeStampedModel):
         indexes = [
             models.Index(fields=["customer", "received_date"], name="payment_customer_received"),
             models.Index(fields=["received_date"], name="payment_received_date"),
+            models.Index(fields=["reference"], name="payment_reference"),
         ]
 
     def __str__(self) -> str:

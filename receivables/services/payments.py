@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from crm.exceptions import Conflict
+from crm.exceptions import Conflict, ValidationFailed
 from customers.models import Customer
 from receivables import events
 from receivables.models import Payment, PaymentMethod
@@ -28,6 +28,12 @@ def payment_create(
     """Record money received; it stays unapplied until allocated to invoices."""
     currency = currency_checked(currency or customer.currency)
     value = amount_checked(amount, currency, field="amount")
+    if method not in PaymentMethod.values:
+        raise ValidationFailed.for_field(
+            "method",
+            f"Unknown payment method {method!r}; use one of: {', '.join(PaymentMethod.values)}.",
+            code="unknown_payment_method",
+        )
     if external_id:
         existing = (
             Payment.objects.filter(external_id=external_id).values_list("pk", flat=True).first()

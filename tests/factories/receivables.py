@@ -11,6 +11,7 @@ from receivables.models import (
     InvoiceStatus,
     Payment,
     PaymentMethod,
+    PromiseToPay,
     WriteOff,
 )
 from tests.factories.customers import CustomerFactory
@@ -94,3 +95,14 @@ class DisputeFactory(factory.django.DjangoModelFactory):
     invoice = factory.SubFactory(InvoiceFactory)
     reason = "Quantity delivered does not match"
     opened_on = datetime.date(2026, 10, 5)
+
+
+class PromiseToPayFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PromiseToPay
+
+    customer = factory.SubFactory(CustomerFactory)
+    amount = Decimal("500.00")
+    currency = factory.LazyAttribute(lambda promise: promise.customer.currency)
+    made_on = datetime.date(2026, 10, 1)
+    promised_date = datetime.date(2026, 10, 15)

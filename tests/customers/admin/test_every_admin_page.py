@@ -6,10 +6,6 @@ factory here, or a model left without an admin, fails this module.
 
 from __future__ import annotations
 
-import datetime
-from decimal import Decimal
-
-import factory
 import pytest
 from django.apps import apps
 from django.contrib import admin
@@ -37,6 +33,7 @@ from tests.factories.receivables import (
     DisputeFactory,
     InvoiceFactory,
     PaymentFactory,
+    PromiseToPayFactory,
     WriteOffFactory,
 )
 
@@ -44,17 +41,6 @@ pytestmark = [
     pytest.mark.django_db,
     pytest.mark.filterwarnings("ignore:No directory at:UserWarning"),
 ]
-
-
-class PromiseToPayFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = PromiseToPay
-
-    customer = factory.SubFactory(CustomerFactory)
-    amount = Decimal("500.00")
-    currency = factory.LazyAttribute(lambda promise: promise.customer.currency)
-    made_on = datetime.date(2026, 10, 1)
-    promised_date = datetime.date(2026, 10, 15)
 
 
 PRODUCT_APPS = ("customers", "receivables", "credit", "analytics", "demo")

@@ -123,3 +123,13 @@ def test_payment_create_records_an_unapplied_payment_in_the_customers_currency()
     assert payment.currency == "GBP"
     assert payment.amount == Decimal("100.00")
     assert payment.amount_allocated == Decimal("0.00")
+
+
+def test_payment_create_refuses_an_unknown_method():
+    from receivables.models import Payment
+
+    customer = CustomerFactory()
+    with pytest.raises(ValidationFailed) as error:
+        payment_create(customer=customer, received_date=datetime.date(2026, 3, 1), amount="1", method="barter")
+    assert error.value.code == "unknown_payment_method"
+    assert Payment.objects.count() == 0
