@@ -33,7 +33,15 @@ from django.utils.translation import gettext_lazy as _
 from crm.exceptions import ValidationFailed
 from crm.money import DECIMAL_PLACES, MAX_DIGITS, quantize
 from customers.selectors import customer_visibility_q
-from receivables.models import Allocation, CreditNote, Invoice, InvoiceStatus, WriteOff
+from receivables.models import (
+    Allocation,
+    CreditNote,
+    CustomerBalance,
+    Invoice,
+    InvoiceStatus,
+    WriteOff,
+)
+from receivables.services.balances import balances_are_fresh
 
 User = AbstractBaseUser | AnonymousUser
 _MONEY = DecimalField(max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES)
@@ -144,7 +152,9 @@ def aging_report(
     """Open receivables in buckets, per group and currency (amounts never mix currencies).
 
     Rows are ordered by total overdue, largest first. ``totals`` are per currency
-    over all groups, whatever page of rows is returned.
+    over all groups, whatever page of rows is returned. Today's aging reads the
+    maintained customer balances when they are current; any other date, or
+    balances not yet rebuilt for today, aggregates the invoices.
     """
     today = timezone.localdate()
     as_of = as_of or today
@@ -155,38 +165,51 @@ def aging_report(
             code="unknown_grouping",
         )
     buckets = aging_buckets()
-    items, column = _open_items(user=user, as_of=as_of, today=today)
+    if as_of == today and balances_are_fresh(as_of=today):
+        source, columns = _from_balances(user=user, buckets=buckets)
+    else:
+        source, columns = _from_invoices(user=user, as_of=as_of, today=today, buckets=buckets)
     if currency:
-        items = items.filter(currency=currency)
-    sums = {
-        bucket.key: Coalesce(
-            Sum(column, filter=bucket.condition(as_of)), Value(_ZERO), output_field=_MONEY
-        )
-        for bucket in buckets
-    }
-    overdue = Coalesce(Sum(column, filter=Q(due_date__lt=as_of)), Value(_ZERO), output_field=_MONEY)
+        source = source.filter(currency=currency)
     group_fields = GROUPINGS[group_by][0]
 
-    totals_rows = (
-        items.order_by().values("currency").annotate(**sums, overdue=overdue, total=Sum(column))
-    )
+    totals_rows = source.order_by().values("currency").annotate(**columns)
     totals = {row["currency"]: _row({}, row, buckets) for row in totals_rows}
+    if group_by in ("portfolio", "currency"):
+        rows = sorted(totals.values(), key=lambda row: (-row.overdue, -row.total, row.currency))
+        return AgingReport(as_of, group_by, buckets, rows, totals, row_count=len(rows))
 
-    grouped = items.order_by().values(*group_fields, "currency").annotate(
-        **sums, overdue=overdue, total=Sum(column)
-    ).order_by("-overdue", "-total", *group_fields, "currency")  # fmt: skip
+    grouped = (
+        source.order_by()
+        .values(*group_fields, "currency")
+        .annotate(**columns)
+        .order_by("-overdue", "-total", *group_fields, "currency")
+    )
     row_count = grouped.count() if limit is not None else 0
     if limit is not None:
         grouped = grouped[offset : offset + limit]
     rows = [_row({name: row[name] for name in group_fields}, row, buckets) for row in grouped]
-    return AgingReport(
-        as_of=as_of,
-        group_by=group_by,
-        buckets=buckets,
-        rows=rows,
-        totals=totals,
-        row_count=row_count or len(rows),
-    )
+    return AgingReport(as_of, group_by, buckets, rows, totals, row_count=row_count or len(rows))
+
+
+def _from_invoices(
+    *, user: User, as_of: date, today: date, buckets: list[Bucket]
+) -> tuple[QuerySet, dict]:
+    items, column = _open_items(user=user, as_of=as_of, today=today)
+
+    def total(condition: Q | None = None) -> Coalesce:
+        return Coalesce(Sum(column, filter=condition), Value(_ZERO), output_field=_MONEY)
+
+    columns = {bucket.key: total(bucket.condition(as_of)) for bucket in buckets}
+    return items, {**columns, "overdue": total(Q(due_date__lt=as_of)), "total": total()}
+
+
+def _from_balances(*, user: User, buckets: list[Bucket]) -> tuple[QuerySet, dict]:
+    rows = CustomerBalance.objects.filter(
+        customer_visibility_q(user=user, prefix="customer__")
+    ).exclude(open_total=0)
+    columns = {bucket.key: Sum(f"bucket_{index}") for index, bucket in enumerate(buckets)}
+    return rows, {**columns, "overdue": Sum("overdue_total"), "total": Sum("open_total")}
 
 
 def _row(group: dict[str, Any], values: dict[str, Any], buckets: list[Bucket]) -> AgingRow:

@@ -26,3 +26,11 @@ def statements_render(*, customer_ids: list[int], as_of: str | None = None) -> i
         statement_store(customer=customer, as_of=when)
         rendered += 1
     return rendered
+
+
+@shared_task(name="receivables.customer_balances_refresh", ignore_result=True)
+def customer_balances_refresh() -> int:
+    """Nightly: rebuild customer balances as of today (buckets shift as days pass)."""
+    from receivables.services.balances import customer_balances_refresh as _refresh
+
+    return _refresh()

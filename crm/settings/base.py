@@ -177,6 +177,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(seconds=60),
         "options": {"expires": 55},
     },
+    "customer-balances-refresh": {
+        "task": "receivables.customer_balances_refresh",
+        "schedule": crontab(hour=0, minute=5),
+        "options": {"expires": 6 * 3600},
+    },
     "promise-to-pay-evaluate": {
         "task": "receivables.promise_to_pay_evaluate",
         "schedule": crontab(hour=5, minute=0),

@@ -87,7 +87,9 @@ def read_url(name: str, default: str | None, schemes: tuple[str, ...]) -> str | 
     return str(raw)
 
 
-def read_increasing_days(name: str, default: tuple[int, ...]) -> tuple[int, ...]:
+def read_increasing_days(
+    name: str, default: tuple[int, ...], max_count: int = 6
+) -> tuple[int, ...]:
     """A comma-separated list of strictly increasing positive day counts, e.g. ``30,60,90``."""
     raw = env.str(name, default="")
     if not raw:
@@ -101,5 +103,9 @@ def read_increasing_days(name: str, default: tuple[int, ...]) -> tuple[int, ...]
     if values[0] < 1 or any(later <= earlier for earlier, later in itertools.pairwise(values)):
         raise ImproperlyConfigured(
             f"Environment variable {name}={raw!r} must be positive and strictly increasing, e.g. 30,60,90,120."
+        )
+    if len(values) > max_count:
+        raise ImproperlyConfigured(
+            f"Environment variable {name}={raw!r} has {len(values)} edges; at most {max_count} are supported."
         )
     return values

@@ -17,6 +17,7 @@ from receivables.lock_objects import invoice_lock
 from receivables.models import CreditNote, Dispute, DisputeStatus, Invoice, InvoiceStatus, WriteOff
 from receivables.services._amounts import invoice_refresh_amounts
 from receivables.services._checks import amount_checked
+from receivables.services.balances import balance_apply_change
 
 _CLOSED = (InvoiceStatus.VOID, InvoiceStatus.WRITTEN_OFF)
 
@@ -101,6 +102,7 @@ def credit_note_create(
         locked.save(
             update_fields=["amount_credited", "open_amount", "status", "paid_date", "updated_at"]
         )
+        balance_apply_change(invoice=locked, delta=-value)
     events.credit_note_issued.send(
         sender=CreditNote,
         credit_note_id=note.pk,
@@ -154,6 +156,7 @@ def write_off_create(
     locked.save(
         update_fields=["amount_written_off", "open_amount", "status", "paid_date", "updated_at"]
     )
+    balance_apply_change(invoice=locked, delta=-value)
     events.invoice_written_off.send(
         sender=WriteOff,
         write_off_id=write_off.pk,

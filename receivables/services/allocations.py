@@ -15,6 +15,7 @@ from receivables.lock_objects import invoice_lock, payment_lock
 from receivables.models import Allocation, Invoice, InvoiceStatus, Payment, PaymentStatus
 from receivables.services._amounts import invoice_refresh_amounts
 from receivables.services._checks import amount_checked
+from receivables.services.balances import balance_apply_change
 
 _CLOSED_STATUSES = {
     InvoiceStatus.VOID: "void",
@@ -108,6 +109,7 @@ def allocation_create(
         locked_invoice.save(
             update_fields=["amount_paid", "open_amount", "status", "paid_date", "updated_at"]
         )
+        balance_apply_change(invoice=locked_invoice, delta=-value)
         events.allocation_created.send(
             sender=Allocation,
             allocation_id=allocation.pk,

@@ -12,6 +12,7 @@ from customers.models import Customer, CustomerStatus
 from receivables import events
 from receivables.models import Invoice, InvoiceStatus
 from receivables.services._checks import amount_checked, currency_checked
+from receivables.services.balances import balance_apply_change
 
 
 def _check_unique(*, number: str, external_id: str | None) -> None:
@@ -88,5 +89,6 @@ def invoice_create(
         status=InvoiceStatus.OPEN,
         description=description,
     )
+    balance_apply_change(invoice=invoice, delta=total_amount)
     events.invoice_posted.send(sender=Invoice, invoice_id=invoice.pk, customer_id=customer.pk)
     return invoice

@@ -12,13 +12,14 @@ from django.db.models.functions import Coalesce
 from crm.money import quantize
 from receivables.models import Allocation, CreditNote, Invoice, InvoiceStatus, Payment, WriteOff
 from receivables.services._amounts import invoice_refresh_amounts
+from receivables.services.balances import balance_drift, customer_balances_refresh
 
 _ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=18, decimal_places=2))
 
 
 @dataclass(frozen=True)
 class Drift:
-    kind: str  # "invoice" or "payment"
+    kind: str  # "invoice", "payment" or "balance" (object_id is then the customer's)
     object_id: int
     field: str
     stored: Decimal | str
@@ -85,6 +86,10 @@ def ledger_drift_list(*, batch_size: int = 5000) -> list[Drift]:
     drift: list[Drift] = []
     for invoice in _invoices_with_recomputed().order_by("pk").iterator(chunk_size=batch_size):
         drift.extend(_invoice_drift(invoice))
+    drift.extend(
+        Drift("balance", customer_id, f"{currency} {field}", stored, recomputed)
+        for customer_id, currency, field, stored, recomputed in balance_drift()
+    )
     for payment in _payments_with_recomputed().order_by("pk").iterator(chunk_size=batch_size):
         payment.allocated_now = quantize(payment.allocated_now, payment.currency)
         if payment.amount_allocated != payment.allocated_now:
@@ -122,4 +127,7 @@ def ledger_drift_repair(*, drift: list[Drift]) -> int:
             update_fields=["amount_paid", "amount_credited", "amount_written_off", "open_amount", "status",
                            "paid_date", "updated_at"]
         )  # fmt: skip
-    return len(invoice_ids) + len(payment_ids)
+    balance_customer_ids = sorted({d.object_id for d in drift if d.kind == "balance"})
+    if balance_customer_ids:
+        customer_balances_refresh(customer_ids=balance_customer_ids)
+    return len(invoice_ids) + len(payment_ids) + len(balance_customer_ids)

@@ -14,6 +14,7 @@ from receivables import events
 from receivables.lock_objects import invoice_lock, invoices_lock, payment_lock
 from receivables.models import Allocation, Invoice, InvoiceStatus, Payment, PaymentStatus
 from receivables.services._amounts import invoice_refresh_amounts
+from receivables.services.balances import balance_apply_change
 
 _AMOUNT_FIELDS = ["amount_paid", "open_amount", "status", "paid_date", "updated_at"]
 
@@ -45,6 +46,7 @@ def allocation_unapply(*, allocation: Allocation, user: Any = None) -> Allocatio
         invoice.paid_date = None
         invoice_refresh_amounts(invoice)
         invoice.save(update_fields=_AMOUNT_FIELDS)
+        balance_apply_change(invoice=invoice, delta=locked.amount)
         events.allocation_unapplied.send(
             sender=Allocation,
             allocation_id=locked.pk,
@@ -100,6 +102,7 @@ def payment_apply_oldest_first(
             invoice.amount_paid += amount
             invoice_refresh_amounts(invoice, settled_on=when)
             invoice.save(update_fields=_AMOUNT_FIELDS)
+            balance_apply_change(invoice=invoice, delta=-amount)
             room -= amount
         locked_payment.amount_allocated = locked_payment.amount - room
         locked_payment.save(update_fields=["amount_allocated", "updated_at"])
@@ -132,6 +135,7 @@ def invoice_void(*, invoice: Invoice, reason: str, user: Any = None) -> Invoice:
                 "unapply the payments and reverse the credits before voiding it.",
                 code="invoice_has_settlements",
             )
+        balance_apply_change(invoice=locked, delta=-locked.open_amount)
         locked.status = InvoiceStatus.VOID
         locked.open_amount = Decimal("0")
         locked.description = (f"{locked.description} | void: {reason.strip()}").strip(" |")[:255]

@@ -14,6 +14,7 @@ from receivables.models import (
     PromiseToPay,
     WriteOff,
 )
+from receivables.services.balances import balance_apply_change
 from tests.factories.customers import CustomerFactory
 
 
@@ -22,6 +23,7 @@ class InvoiceFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Invoice
+        skip_postgeneration_save = True
 
     customer = factory.SubFactory(CustomerFactory)
     number = factory.Sequence(lambda n: f"INV-{n:08d}")
@@ -34,6 +36,12 @@ class InvoiceFactory(factory.django.DjangoModelFactory):
     cost_of_goods = Decimal("600.00")
     open_amount = factory.LazyAttribute(lambda invoice: invoice.total)
     status = InvoiceStatus.OPEN
+
+    @factory.post_generation
+    def balance(self, create, extracted, **kwargs):
+        """Keep the customer's maintained balance in step, as invoice_create does."""
+        if create:
+            balance_apply_change(invoice=self, delta=self.open_amount)
 
 
 class PaymentFactory(factory.django.DjangoModelFactory):

@@ -34,12 +34,14 @@ def test_drift_is_reported_and_the_command_fails_until_repaired():
     Payment.objects.filter(pk=payment.pk).update(amount_allocated=Decimal("0.00"))
     # when
     out = StringIO()
-    with pytest.raises(CommandError, match="3 maintained amounts drift"):
+    # (3 on the rows, 3 on the customer's balance now built from the wrong open amount)
+    with pytest.raises(CommandError, match="6 maintained amounts drift"):
         call_command("ledger_reconcile", stdout=out)
     # then
     report = out.getvalue()
     assert f"invoice {invoice.pk}: amount_paid stored 10.00, recomputed 60.00" in report
     assert f"payment {payment.pk}: amount_allocated stored 0.00, recomputed 60.00" in report
+    assert f"balance {invoice.customer_id}: USD open_total stored 40.00, recomputed 90.00" in report
     # when
     call_command("ledger_reconcile", "--repair", stdout=StringIO())
     # then
@@ -57,3 +59,28 @@ def test_drift_is_reported_and_the_command_fails_until_repaired():
 def test_a_negative_limit_is_refused():
     with pytest.raises(CommandError, match="--limit"):
         call_command("ledger_reconcile", "--limit", "-1")
+
+
+def test_a_missing_or_wrong_customer_balance_is_drift_and_repaired():
+    from receivables.models import CustomerBalance
+
+    invoice, _payment = _ledger()
+    CustomerBalance.objects.filter(customer=invoice.customer).update(open_total=Decimal("1.00"))
+    with pytest.raises(CommandError, match="1 maintained amounts drift"):
+        call_command("ledger_reconcile", stdout=StringIO())
+    CustomerBalance.objects.all().delete()
+    with pytest.raises(CommandError, match="1 maintained amounts drift"):
+        call_command("ledger_reconcile", stdout=StringIO())
+    call_command("ledger_reconcile", "--repair", stdout=StringIO())
+    assert CustomerBalance.objects.get(customer=invoice.customer).open_total == Decimal("40.00")
+
+
+def test_balances_refresh_rebuilds_rows_as_of_today():
+    from receivables.models import CustomerBalance
+
+    invoice, _payment = _ledger()
+    CustomerBalance.objects.all().delete()
+    out = StringIO()
+    call_command("balances_refresh", stdout=out)
+    assert "Rebuilt 1 balance rows" in out.getvalue()
+    assert CustomerBalance.objects.get(customer=invoice.customer).open_total == Decimal("40.00")

@@ -120,3 +120,42 @@ def test_rows_page_is_ordered_by_overdue_and_counts_all_groups():
     report = aging_report(user=admin, as_of=AS_OF, group_by="customer", limit=2)
     assert report.row_count == 3
     assert [r.group["customer_id"] for r in report.rows] == [customers[2].pk, customers[1].pk]
+
+
+def test_maintained_balances_and_the_invoice_aggregate_agree(monkeypatch):
+    # given: a ledger changed through every service that moves an open amount
+    from receivables import aging
+    from receivables.services import invoice_void, payment_apply_oldest_first
+
+    admin = UserFactory(is_superuser=True)
+    today = datetime.date.today()  # noqa: DTZ011 - the maintained path is today's
+    for index in range(6):
+        customer = CustomerFactory(
+            currency="EUR" if index % 2 else "USD", region="europe" if index % 3 else "asia_pacific"
+        )
+        invoices = [
+            InvoiceFactory(customer=customer, total=Decimal(f"{100 + 37 * k}.{k}5"),
+                           issue_date=today - datetime.timedelta(days=20 * k + 40),
+                           due_date=today - datetime.timedelta(days=20 * k + 10 - index))
+            for k in range(5)
+        ]  # fmt: skip
+        payment_apply_oldest_first(
+            payment=PaymentFactory(customer=customer, amount=Decimal("180.00"))
+        )
+        credit_note_create(
+            customer=customer, invoice=invoices[3], number=f"CN-{index}", amount="5.55", reason="x"
+        )
+        write_off_create(invoice=invoices[4], amount="1.01", reason="small", user=admin)
+        invoice_void(invoice=InvoiceFactory(customer=customer), reason="duplicate")
+    # when
+    from_balances = {
+        g: aging_report(user=admin, group_by=g) for g in ("customer", "region", "portfolio")
+    }
+    monkeypatch.setattr(aging, "balances_are_fresh", lambda **kwargs: False)
+    from_invoices = {
+        g: aging_report(user=admin, group_by=g) for g in ("customer", "region", "portfolio")
+    }
+    # then
+    for group_by in from_balances:
+        assert from_balances[group_by].totals == from_invoices[group_by].totals
+        assert from_balances[group_by].rows == from_invoices[group_by].rows

@@ -1,0 +1,245 @@
+"""Customer balances in aging buckets, kept current with the ledger.
+
+Every service that changes an invoice's open amount calls
+``balance_apply_change`` in its own transaction, after locking the invoice
+(and payment): the balance row is always the last row locked, so the lock
+order stays payment -> invoice -> balance. ``customer_balances_refresh``
+rebuilds rows from the invoices (nightly, because buckets shift as days pass,
+and whenever the bucket edges change).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import DecimalField, F, Q, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from crm.money import DECIMAL_PLACES, MAX_DIGITS, quantize
+from receivables.models import MAX_AGING_BUCKETS, CustomerBalance, Invoice
+
+_MONEY = DecimalField(max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES)
+_ZERO = Decimal("0.00")
+BUCKET_FIELDS = tuple(f"bucket_{index}" for index in range(MAX_AGING_BUCKETS))
+
+
+def bucket_edges() -> tuple[int, ...]:
+    return tuple(getattr(settings, "CRM_AGING_BUCKET_EDGES", (30, 60, 90, 120)))
+
+
+def edges_signature(edges: Iterable[int] | None = None) -> str:
+    return ",".join(str(edge) for edge in (edges if edges is not None else bucket_edges()))
+
+
+def bucket_index(*, due_date: date, as_of: date, edges: tuple[int, ...]) -> int:
+    """0 for not yet due, then 1.. for each edge, the last one open-ended."""
+    days = (as_of - due_date).days
+    if days <= 0:
+        return 0
+    for index, edge in enumerate(edges, start=1):
+        if days <= edge:
+            return index
+    return len(edges) + 1
+
+
+def _locked_row(customer_id: int, currency: str) -> CustomerBalance:
+    row = (
+        CustomerBalance.objects.select_for_update()
+        .filter(customer_id=customer_id, currency=currency)
+        .first()
+    )
+    if row is not None:
+        return row
+    try:
+        with transaction.atomic():
+            CustomerBalance.objects.create(
+                customer_id=customer_id,
+                currency=currency,
+                as_of=timezone.localdate(),
+                edges=edges_signature(),
+            )
+    except IntegrityError:
+        pass  # created at the same moment by another transaction
+    return CustomerBalance.objects.select_for_update().get(
+        customer_id=customer_id, currency=currency
+    )
+
+
+def balance_apply_change(*, invoice: Invoice, delta: Decimal) -> None:
+    """Add ``delta`` (change of the invoice's open amount) to its customer's balance."""
+    if delta == 0:
+        return
+    with transaction.atomic():
+        _balance_add(invoice, delta)
+
+
+def _balance_add(invoice: Invoice, delta: Decimal) -> None:
+    row = _locked_row(invoice.customer_id, invoice.currency)
+    edges = tuple(int(edge) for edge in row.edges.split(",")) if row.edges else ()
+    index = bucket_index(due_date=invoice.due_date, as_of=row.as_of, edges=edges)
+    changes = {
+        "open_total": F("open_total") + delta,
+        BUCKET_FIELDS[index]: F(BUCKET_FIELDS[index]) + delta,
+    }
+    if invoice.due_date < row.as_of:
+        changes["overdue_total"] = F("overdue_total") + delta
+    CustomerBalance.objects.filter(pk=row.pk).update(**changes, updated_at=timezone.now())
+
+
+def _bucket_sums(as_of: date, edges: tuple[int, ...]) -> dict[str, Coalesce]:
+    def total(condition: Q) -> Coalesce:
+        return Coalesce(Sum("open_amount", filter=condition), Value(_ZERO), output_field=_MONEY)
+
+    sums = {"bucket_0": total(Q(due_date__gte=as_of))}
+    low = 1
+    for index, edge in enumerate(edges, start=1):
+        sums[f"bucket_{index}"] = total(
+            Q(due_date__lte=as_of - timedelta(days=low), due_date__gte=as_of - timedelta(days=edge))
+        )
+        low = edge + 1
+    sums[f"bucket_{len(edges) + 1}"] = total(Q(due_date__lte=as_of - timedelta(days=low)))
+    sums["overdue_total"] = total(Q(due_date__lt=as_of))
+    sums["open_total"] = total(Q())
+    return sums
+
+
+def balances_recomputed(
+    *,
+    customer_ids: list[int] | None = None,
+    as_of: date | None = None,
+    edges: tuple[int, ...] | None = None,
+) -> dict[tuple[int, str], dict]:
+    """Balances rebuilt from the open invoices: {(customer_id, currency): {field: amount}}."""
+    as_of = as_of or timezone.localdate()
+    edges = bucket_edges() if edges is None else edges
+    open_items = Invoice.objects.filter(open_amount__gt=0)
+    if customer_ids is not None:
+        open_items = open_items.filter(customer_id__in=customer_ids)
+    rows = (
+        open_items.order_by()
+        .values("customer_id", "currency")
+        .annotate(**_bucket_sums(as_of, edges))
+    )
+    result = {}
+    for row in rows:
+        currency = row["currency"]
+        values = {
+            name: quantize(row.get(name) or _ZERO, currency)
+            for name in ("open_total", "overdue_total", *BUCKET_FIELDS)
+        }
+        result[(row["customer_id"], currency)] = values
+    return result
+
+
+def customer_balances_refresh(
+    *, as_of: date | None = None, chunk_size: int = 5000, customer_ids: list[int] | None = None
+) -> int:
+    """Rebuild every customer's balance rows from the invoices; returns rows written.
+
+    Works in chunks of customers, each in its own transaction with the chunk's
+    balance rows locked, so the ledger keeps working while it runs.
+    """
+    as_of = as_of or timezone.localdate()
+    signature = edges_signature()
+    customer_ids = sorted(
+        set(
+            Invoice.objects.filter(open_amount__gt=0)
+            .values_list("customer_id", flat=True)
+            .distinct()
+        )
+        | set(CustomerBalance.objects.values_list("customer_id", flat=True).distinct())
+    )
+    written = 0
+    for start in range(0, len(customer_ids), chunk_size):
+        chunk = customer_ids[start : start + chunk_size]
+        with transaction.atomic():
+            existing = {
+                (row.customer_id, row.currency): row
+                for row in CustomerBalance.objects.select_for_update()
+                .filter(customer_id__in=chunk)
+                .order_by("pk")
+            }
+            fresh = balances_recomputed(customer_ids=chunk, as_of=as_of)
+            updates, creates = [], []
+            for key in existing.keys() | fresh.keys():
+                values = fresh.get(key) or dict.fromkeys(
+                    ("open_total", "overdue_total", *BUCKET_FIELDS), _ZERO
+                )
+                row = existing.get(key) or CustomerBalance(customer_id=key[0], currency=key[1])
+                row.as_of, row.edges = as_of, signature
+                for name, amount in values.items():
+                    setattr(row, name, amount)
+                (updates if row.pk else creates).append(row)
+            fields = ["as_of", "edges", "open_total", "overdue_total", *BUCKET_FIELDS, "updated_at"]
+            for row in updates:
+                row.updated_at = timezone.now()
+            CustomerBalance.objects.bulk_update(updates, fields, batch_size=1000)
+            CustomerBalance.objects.bulk_create(creates, batch_size=1000)
+            written += len(updates) + len(creates)
+    return written
+
+
+def balances_are_fresh(*, as_of: date | None = None) -> bool:
+    """True when every balance row is bucketed as of ``as_of`` with today's edges."""
+    as_of = as_of or timezone.localdate()
+    signature = edges_signature()
+    stale = CustomerBalance.objects.filter(Q(as_of__lt=as_of) | Q(as_of__gt=as_of))
+    if stale.exists():
+        return False
+    return not CustomerBalance.objects.filter(as_of=as_of).exclude(edges=signature).exists()
+
+
+def balance_drift(
+    *, customer_ids: list[int] | None = None
+) -> list[tuple[int, str, str, Decimal, Decimal]]:
+    """(customer_id, currency, field, stored, recomputed) for every balance amount that
+    differs from a rebuild of the same rows (same as-of date and edges)."""
+    rows = CustomerBalance.objects.all()
+    if customer_ids is not None:
+        rows = rows.filter(customer_id__in=customer_ids)
+    drift = []
+    fields = ("open_total", "overdue_total", *BUCKET_FIELDS)
+    for as_of, signature in rows.values_list("as_of", "edges").distinct():
+        edges = tuple(int(edge) for edge in signature.split(",")) if signature else ()
+        group = rows.filter(as_of=as_of, edges=signature)
+        expected = balances_recomputed(
+            customer_ids=list(group.values_list("customer_id", flat=True)), as_of=as_of, edges=edges
+        )
+        seen = set()
+        for row in group.order_by("customer_id", "currency"):
+            key = (row.customer_id, row.currency)
+            seen.add(key)
+            values = expected.get(key, dict.fromkeys(fields, _ZERO))
+            drift.extend(
+                (row.customer_id, row.currency, name, getattr(row, name), values[name])
+                for name in fields
+                if getattr(row, name) != values[name]
+            )
+        for (customer_id, currency), values in expected.items():
+            if (customer_id, currency) not in seen and values["open_total"] != 0:
+                drift.append((customer_id, currency, "open_total", _ZERO, values["open_total"]))
+    present = set(rows.values_list("customer_id", "currency"))
+    open_pairs = Invoice.objects.filter(open_amount__gt=0)
+    if customer_ids is not None:
+        open_pairs = open_pairs.filter(customer_id__in=customer_ids)
+    missing = set(open_pairs.order_by().values_list("customer_id", "currency").distinct()) - present
+    if missing:
+        values = balances_recomputed(
+            customer_ids=sorted({customer_id for customer_id, _ in missing})
+        )
+        drift.extend(
+            (
+                customer_id,
+                currency,
+                "open_total",
+                _ZERO,
+                values[(customer_id, currency)]["open_total"],
+            )
+            for customer_id, currency in sorted(missing)
+        )
+    return drift
