@@ -185,13 +185,15 @@ def customer_balances_refresh(
 
 
 def balances_are_fresh(*, as_of: date | None = None) -> bool:
-    """True when every balance row is bucketed as of ``as_of`` with today's edges."""
+    """True when the balance rows can stand for the invoices on ``as_of``: every row
+    is bucketed as of that day with today's edges, and rows exist if anything is open
+    (a database loaded outside the services has none until balances_refresh runs)."""
     as_of = as_of or timezone.localdate()
-    signature = edges_signature()
-    stale = CustomerBalance.objects.filter(Q(as_of__lt=as_of) | Q(as_of__gt=as_of))
-    if stale.exists():
+    if not CustomerBalance.objects.exists():
+        return not Invoice.objects.filter(open_amount__gt=0).exists()
+    if CustomerBalance.objects.filter(Q(as_of__lt=as_of) | Q(as_of__gt=as_of)).exists():
         return False
-    return not CustomerBalance.objects.filter(as_of=as_of).exclude(edges=signature).exists()
+    return not CustomerBalance.objects.filter(as_of=as_of).exclude(edges=edges_signature()).exists()
 
 
 def balance_drift(

@@ -159,3 +159,12 @@ def test_maintained_balances_and_the_invoice_aggregate_agree(monkeypatch):
     for group_by in from_balances:
         assert from_balances[group_by].totals == from_invoices[group_by].totals
         assert from_balances[group_by].rows == from_invoices[group_by].rows
+
+
+def test_invoices_loaded_without_balances_are_still_aged():
+    from receivables.models import CustomerBalance
+
+    admin = UserFactory(is_superuser=True)
+    _invoice(CustomerFactory(), 10, "250.00")
+    CustomerBalance.objects.all().delete()  # as after a bulk load outside the services
+    assert aging_report(user=admin).totals["USD"].total == Decimal("250.00")
