@@ -165,7 +165,8 @@ def aging_report(
             code="unknown_grouping",
         )
     buckets = aging_buckets()
-    if as_of == today and balances_are_fresh(as_of=today):
+    from_balances = as_of == today and balances_are_fresh(as_of=today)
+    if from_balances:
         source, columns = _from_balances(user=user, buckets=buckets)
     else:
         source, columns = _from_invoices(user=user, as_of=as_of, today=today, buckets=buckets)
@@ -179,13 +180,24 @@ def aging_report(
         rows = sorted(totals.values(), key=lambda row: (-row.overdue, -row.total, row.currency))
         return AgingReport(as_of, group_by, buckets, rows, totals, row_count=len(rows))
 
-    grouped = (
-        source.order_by()
-        .values(*group_fields, "currency")
-        .annotate(**columns)
-        .order_by("-overdue", "-total", *group_fields, "currency")
-    )
-    row_count = grouped.count() if limit is not None else 0
+    if from_balances and group_by == "customer":
+        # One balance row per customer and currency already: page through them in
+        # the order of their index instead of grouping.
+        plain = {bucket.key: F(f"bucket_{index}") for index, bucket in enumerate(buckets)}
+        row_count = source.count() if limit is not None else 0
+        grouped = (
+            source.order_by("-overdue_total", "-open_total", "customer_id", "currency")
+            .annotate(**plain, overdue=F("overdue_total"), total=F("open_total"))
+            .values(*group_fields, "currency", *plain, "overdue", "total")
+        )
+    else:
+        grouped = (
+            source.order_by()
+            .values(*group_fields, "currency")
+            .annotate(**columns)
+            .order_by("-overdue", "-total", *group_fields, "currency")
+        )
+        row_count = grouped.count() if limit is not None else 0
     if limit is not None:
         grouped = grouped[offset : offset + limit]
     rows = [_row({name: row[name] for name in group_fields}, row, buckets) for row in grouped]

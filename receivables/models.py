@@ -473,3 +473,21 @@ class CustomerBalance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.open_total} {self.currency}"
+
+
+class BalanceSnapshot(models.Model):
+    """One row: the day and bucket edges of the last complete rebuild of the
+    customer balances. Today's aging trusts the balances only when it is today's."""
+
+    as_of = models.DateField(_("buckets as of"))
+    edges = models.CharField(_("bucket edges"), max_length=40)
+    refreshed_at = models.DateTimeField(_("rebuilt at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("balance snapshot")
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="balance_snapshot_single_row")
+        ]
+
+    def __str__(self) -> str:
+        return f"balances as of {self.as_of} ({self.edges})"

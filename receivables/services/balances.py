@@ -21,7 +21,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from crm.money import DECIMAL_PLACES, MAX_DIGITS, quantize
-from receivables.models import MAX_AGING_BUCKETS, CustomerBalance, Invoice
+from receivables.models import MAX_AGING_BUCKETS, BalanceSnapshot, CustomerBalance, Invoice
 
 _MONEY = DecimalField(max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES)
 _ZERO = Decimal("0.00")
@@ -146,14 +146,13 @@ def customer_balances_refresh(
     """
     as_of = as_of or timezone.localdate()
     signature = edges_signature()
-    customer_ids = sorted(
-        set(
-            Invoice.objects.filter(open_amount__gt=0)
-            .values_list("customer_id", flat=True)
-            .distinct()
+    complete = customer_ids is None
+    if complete:
+        open_customers = Invoice.objects.filter(open_amount__gt=0).values_list(
+            "customer_id", flat=True
         )
-        | set(CustomerBalance.objects.values_list("customer_id", flat=True).distinct())
-    )
+        with_rows = CustomerBalance.objects.values_list("customer_id", flat=True)
+        customer_ids = sorted(set(open_customers.distinct()) | set(with_rows.distinct()))
     written = 0
     for start in range(0, len(customer_ids), chunk_size):
         chunk = customer_ids[start : start + chunk_size]
@@ -181,19 +180,18 @@ def customer_balances_refresh(
             CustomerBalance.objects.bulk_update(updates, fields, batch_size=1000)
             CustomerBalance.objects.bulk_create(creates, batch_size=1000)
             written += len(updates) + len(creates)
+    if complete:
+        BalanceSnapshot.objects.update_or_create(
+            pk=1, defaults={"as_of": as_of, "edges": signature}
+        )
     return written
 
 
 def balances_are_fresh(*, as_of: date | None = None) -> bool:
-    """True when the balance rows can stand for the invoices on ``as_of``: every row
-    is bucketed as of that day with today's edges, and rows exist if anything is open
-    (a database loaded outside the services has none until balances_refresh runs)."""
+    """True when the last complete rebuild was for ``as_of`` with today's bucket edges:
+    from then on the services keep every row current, so the rows stand for the invoices."""
     as_of = as_of or timezone.localdate()
-    if not CustomerBalance.objects.exists():
-        return not Invoice.objects.filter(open_amount__gt=0).exists()
-    if CustomerBalance.objects.filter(Q(as_of__lt=as_of) | Q(as_of__gt=as_of)).exists():
-        return False
-    return not CustomerBalance.objects.filter(as_of=as_of).exclude(edges=edges_signature()).exists()
+    return BalanceSnapshot.objects.filter(pk=1, as_of=as_of, edges=edges_signature()).exists()
 
 
 def balance_drift(

@@ -147,10 +147,12 @@ def test_maintained_balances_and_the_invoice_aggregate_agree(monkeypatch):
         )
         write_off_create(invoice=invoices[4], amount="1.01", reason="small", user=admin)
         invoice_void(invoice=InvoiceFactory(customer=customer), reason="duplicate")
-    # when
+    # when: the balances maintained by the services (no rebuild in between) ...
+    monkeypatch.setattr(aging, "balances_are_fresh", lambda **kwargs: True)
     from_balances = {
         g: aging_report(user=admin, group_by=g) for g in ("customer", "region", "portfolio")
     }
+    # ... against the aggregate of the invoices
     monkeypatch.setattr(aging, "balances_are_fresh", lambda **kwargs: False)
     from_invoices = {
         g: aging_report(user=admin, group_by=g) for g in ("customer", "region", "portfolio")
@@ -168,3 +170,15 @@ def test_invoices_loaded_without_balances_are_still_aged():
     _invoice(CustomerFactory(), 10, "250.00")
     CustomerBalance.objects.all().delete()  # as after a bulk load outside the services
     assert aging_report(user=admin).totals["USD"].total == Decimal("250.00")
+
+
+def test_today_reads_balances_only_after_a_complete_rebuild_for_today():
+    from receivables.services.balances import balances_are_fresh, customer_balances_refresh
+
+    _invoice(CustomerFactory(), 10, "250.00")
+    assert balances_are_fresh() is False
+    customer_balances_refresh(customer_ids=[])  # a partial rebuild proves nothing
+    assert balances_are_fresh() is False
+    customer_balances_refresh()
+    assert balances_are_fresh() is True
+    assert balances_are_fresh(as_of=datetime.date(2020, 1, 1)) is False
