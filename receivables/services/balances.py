@@ -157,29 +157,21 @@ def customer_balances_refresh(
     for start in range(0, len(customer_ids), chunk_size):
         chunk = customer_ids[start : start + chunk_size]
         with transaction.atomic():
-            existing = {
-                (row.customer_id, row.currency): row
-                for row in CustomerBalance.objects.select_for_update()
-                .filter(customer_id__in=chunk)
-                .order_by("pk")
-            }
-            fresh = balances_recomputed(customer_ids=chunk, as_of=as_of)
-            updates, creates = [], []
-            for key in existing.keys() | fresh.keys():
-                values = fresh.get(key) or dict.fromkeys(
-                    ("open_total", "overdue_total", *BUCKET_FIELDS), _ZERO
+            # Lock the chunk's rows (waiting for ledger writes in flight), then
+            # replace them: a ledger write that waited on a lock finds the new row.
+            locked = CustomerBalance.objects.select_for_update().filter(customer_id__in=chunk)
+            list(locked.order_by("pk").values_list("pk", flat=True))
+            locked.delete()
+            now = timezone.now()
+            rows = [
+                CustomerBalance(
+                    customer_id=customer_id, currency=currency, as_of=as_of, edges=signature,
+                    updated_at=now, **values,
                 )
-                row = existing.get(key) or CustomerBalance(customer_id=key[0], currency=key[1])
-                row.as_of, row.edges = as_of, signature
-                for name, amount in values.items():
-                    setattr(row, name, amount)
-                (updates if row.pk else creates).append(row)
-            fields = ["as_of", "edges", "open_total", "overdue_total", *BUCKET_FIELDS, "updated_at"]
-            for row in updates:
-                row.updated_at = timezone.now()
-            CustomerBalance.objects.bulk_update(updates, fields, batch_size=1000)
-            CustomerBalance.objects.bulk_create(creates, batch_size=1000)
-            written += len(updates) + len(creates)
+                for (customer_id, currency), values in balances_recomputed(customer_ids=chunk, as_of=as_of).items()
+            ]  # fmt: skip
+            CustomerBalance.objects.bulk_create(rows, batch_size=2000)
+            written += len(rows)
     if complete:
         BalanceSnapshot.objects.update_or_create(
             pk=1, defaults={"as_of": as_of, "edges": signature}
