@@ -119,3 +119,35 @@ def test_crossing_allocations_do_not_deadlock():
     for payment in (first_payment, second_payment):
         payment.refresh_from_db()
         assert payment.amount_allocated == Decimal("100.00")
+
+
+def test_rebuilding_balances_while_allocations_run_loses_no_change():
+    # given: invoices and payments of a few customers, balances rebuilt once
+    from receivables.services.balances import balance_drift, customer_balances_refresh
+
+    customers = [CustomerFactory() for _ in range(3)]
+    pairs = []
+    for customer in customers:
+        for _ in range(4):
+            invoice = InvoiceFactory(customer=customer, total=Decimal("100.00"))
+            payment = PaymentFactory(customer=customer, amount=Decimal("100.00"))
+            pairs.append((payment.pk, invoice.pk))
+    customer_balances_refresh()
+    stop = threading.Event()
+
+    def rebuild():
+        while not stop.is_set():
+            customer_balances_refresh(chunk_size=2)
+        connections.close_all()
+
+    rebuilder = threading.Thread(target=rebuild)
+    rebuilder.start()
+    try:
+        # when: allocations race with the rebuilds
+        outcomes = _race([(payment_id, invoice_id, "40.00") for payment_id, invoice_id in pairs])
+    finally:
+        stop.set()
+        rebuilder.join(timeout=60)
+    # then: every allocation counted exactly once in the balances
+    assert outcomes.count("ok") == len(pairs)
+    assert balance_drift() == []
