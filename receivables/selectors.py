@@ -5,10 +5,18 @@ from __future__ import annotations
 from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from customers.selectors import customer_visibility_q
-from receivables.models import Allocation, Invoice, Payment
+from receivables.models import (
+    Allocation,
+    CreditNote,
+    Dispute,
+    Invoice,
+    Payment,
+    PromiseToPay,
+    WriteOff,
+)
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -49,4 +57,31 @@ def allocation_list(*, user: User) -> QuerySet[Allocation]:
     """Allocations between payments and invoices of the customers the user may see."""
     return Allocation.objects.select_related("invoice").filter(
         customer_visibility_q(user=user, prefix="invoice__customer__")
+    )
+
+
+def credit_note_list(*, user: User) -> QuerySet[CreditNote]:
+    """Credit notes of the customers the user may see."""
+    return CreditNote.objects.filter(customer_visibility_q(user=user, prefix="customer__"))
+
+
+def write_off_list(*, user: User) -> QuerySet[WriteOff]:
+    """Write-offs on invoices of the customers the user may see."""
+    return WriteOff.objects.select_related("invoice").filter(
+        customer_visibility_q(user=user, prefix="invoice__customer__")
+    )
+
+
+def dispute_list(*, user: User) -> QuerySet[Dispute]:
+    """Disputes on invoices of the customers the user may see."""
+    return Dispute.objects.select_related("invoice").filter(
+        customer_visibility_q(user=user, prefix="invoice__customer__")
+    )
+
+
+def promise_to_pay_list(*, user: User) -> QuerySet[PromiseToPay]:
+    """Promises to pay of the customers the user may see, with their invoices."""
+    invoice_ids = Prefetch("invoices", queryset=Invoice.objects.only("pk").order_by("pk"))
+    return PromiseToPay.objects.prefetch_related(invoice_ids).filter(
+        customer_visibility_q(user=user, prefix="customer__")
     )

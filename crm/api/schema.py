@@ -28,10 +28,18 @@ _DESCRIPTIONS = {
 }
 
 
-def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
-    """``error_responses(400, 409)`` -> responses for ``@extend_schema``; 403 is always added."""
+def error_responses(
+    *statuses: int, media_type: str | None = None
+) -> dict[int | tuple[int, str], OpenApiResponse]:
+    """``error_responses(400, 409)`` -> responses for ``@extend_schema``; 403 is always added.
+
+    A view that also answers in another media type (a PDF, a CSV file) passes
+    ``media_type="application/json"``, so its errors are documented as JSON only.
+    """
     wanted = sorted({*statuses, 403})
     return {
-        status: OpenApiResponse(response=ErrorSerializer, description=_DESCRIPTIONS[status])
+        (status if media_type is None else (status, media_type)): OpenApiResponse(
+            response=ErrorSerializer, description=_DESCRIPTIONS[status]
+        )
         for status in wanted
     }

@@ -6,6 +6,7 @@ import django_filters
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -16,7 +17,7 @@ from crm.api.schema import error_responses
 from crm.api.viewsets import ScopedViewSet
 from receivables.models import Allocation, Invoice, Payment
 from receivables.selectors import allocation_active_q, allocation_list, invoice_list, payment_list
-from receivables.services import allocation_create
+from receivables.services import allocation_create, allocation_unapply
 
 
 @extend_schema(tags=["allocations"])
@@ -66,6 +67,7 @@ class AllocationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
 
     model = Allocation
     permission_classes = [HasModelPermission]
+    action_permissions = {"unapply": "receivables.change_allocation"}
     serializer_class = OutputSerializer
     filterset_class = FilterSet
     ordering_fields = ["allocated_on", "amount", "created_at"]
@@ -97,3 +99,18 @@ class AllocationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
         serializer.is_valid(raise_exception=True)
         allocation = allocation_create(**serializer.validated_data, user=request.user)
         return Response(self.OutputSerializer(allocation).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Take an allocation back",
+        description=(
+            "The invoice reopens by the amount and the payment regains it as unapplied money. "
+            "The allocation stays, marked unapplied, for the audit trail; unapplying it again "
+            "is a 409."
+        ),
+        request=None,
+        responses={200: OutputSerializer, **error_responses(404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def unapply(self, request: Request, pk: str | None = None) -> Response:
+        allocation = allocation_unapply(allocation=self.get_object(), user=request.user)
+        return Response(self.OutputSerializer(allocation).data)

@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -25,7 +26,7 @@ from receivables.selectors import (
     invoice_open_q,
     invoice_overdue_q,
 )
-from receivables.services import invoice_create
+from receivables.services import invoice_create, invoice_void
 
 
 @extend_schema(tags=["invoices"])
@@ -108,8 +109,17 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
         def validate_external_id(self, value: str | None) -> str | None:
             return value or None
 
+    class VoidInputSerializer(serializers.Serializer):
+        reason = serializers.CharField(
+            max_length=200, help_text="Why the invoice is voided; kept in its description."
+        )
+
+        class Meta:
+            ref_name = "InvoiceVoid"
+
     model = Invoice
     permission_classes = [HasModelPermission]
+    action_permissions = {"void": "receivables.change_invoice"}
     serializer_class = OutputSerializer
     filterset_class = FilterSet
     search_fields = ["number", "external_id"]
@@ -149,3 +159,20 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
         return Response(
             self.OutputSerializer(invoice, context=context).data, status=status.HTTP_201_CREATED
         )
+
+    @extend_schema(
+        summary="Void an invoice posted in error",
+        description=(
+            "Only an invoice nothing was paid, credited or written off against can be voided "
+            "(409 otherwise, and 409 when it is already void)."
+        ),
+        request=VoidInputSerializer,
+        responses={200: OutputSerializer, **error_responses(400, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def void(self, request: Request, pk: str | None = None) -> Response:
+        invoice = self.get_object()
+        serializer = self.VoidInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        invoice = invoice_void(invoice=invoice, user=request.user, **serializer.validated_data)
+        return Response(self.OutputSerializer(invoice, context=self.get_serializer_context()).data)

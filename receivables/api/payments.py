@@ -6,6 +6,7 @@ import django_filters
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -17,9 +18,10 @@ from crm.api.viewsets import ScopedViewSet
 from crm.money import CURRENCY_CHOICES
 from customers.models import Customer
 from customers.selectors import customer_list
+from receivables.api.allocations import AllocationViewSet
 from receivables.models import Payment, PaymentMethod
 from receivables.selectors import payment_list
-from receivables.services import payment_create
+from receivables.services import payment_apply_oldest_first, payment_create
 
 
 @extend_schema(tags=["payments"])
@@ -76,8 +78,32 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
         def validate_external_id(self, value: str | None) -> str | None:
             return value or None
 
+    class ApplyInputSerializer(serializers.Serializer):
+        applied_on = serializers.DateField(
+            required=False,
+            allow_null=True,
+            help_text="Defaults to the later of the payment's received date and today.",
+        )
+
+        class Meta:
+            ref_name = "PaymentApply"
+
+    class ApplyOutputSerializer(serializers.Serializer):
+        payment = serializers.IntegerField(help_text="The payment's id.")
+        currency = serializers.CharField()
+        allocations = AllocationViewSet.OutputSerializer(
+            many=True, help_text="The allocations created, oldest due invoice first."
+        )
+        unapplied_amount = MoneyField(
+            help_text="What is left of the payment after applying: the customer's credit."
+        )
+
+        class Meta:
+            ref_name = "PaymentApplication"
+
     model = Payment
     permission_classes = [HasModelPermission]
+    action_permissions = {"apply": "receivables.add_allocation"}
     serializer_class = OutputSerializer
     filterset_class = FilterSet
     search_fields = ["reference", "external_id"]
@@ -109,3 +135,30 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
         serializer.is_valid(raise_exception=True)
         payment = payment_create(**serializer.validated_data)
         return Response(self.OutputSerializer(payment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Apply a payment to open invoices, oldest due first",
+        description=(
+            "Applies what is unapplied on the payment to its customer's open invoices in the "
+            "same currency, oldest due date first, skipping disputed invoices. What is left "
+            "stays on the payment as customer credit. Applying a fully applied payment "
+            "creates nothing."
+        ),
+        request=ApplyInputSerializer,
+        responses={200: ApplyOutputSerializer, **error_responses(400, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def apply(self, request: Request, pk: str | None = None) -> Response:
+        payment = self.get_object()
+        serializer = self.ApplyInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        allocations = payment_apply_oldest_first(
+            payment=payment, user=request.user, **serializer.validated_data
+        )
+        result = {
+            "payment": payment.pk,
+            "currency": payment.currency,
+            "allocations": allocations,
+            "unapplied_amount": payment.unapplied_amount,
+        }
+        return Response(self.ApplyOutputSerializer(result).data)

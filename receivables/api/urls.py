@@ -2,9 +2,15 @@
 
 from rest_framework.routers import DefaultRouter
 
+from receivables.api.aging import AgingViewSet
 from receivables.api.allocations import AllocationViewSet
+from receivables.api.credit_notes import CreditNoteViewSet
+from receivables.api.disputes import DisputeViewSet
 from receivables.api.invoices import InvoiceViewSet
 from receivables.api.payments import PaymentViewSet
+from receivables.api.promises import PromiseToPayViewSet
+from receivables.api.statements import CustomerStatementViewSet
+from receivables.api.write_offs import WriteOffViewSet
 
 router = DefaultRouter()
 # No browsable root (it would sit behind DenyAll) and no ".json" twins of every route.
@@ -13,5 +19,16 @@ router.include_format_suffixes = False
 router.register("invoices", InvoiceViewSet, basename="invoice")
 router.register("payments", PaymentViewSet, basename="payment")
 router.register("allocations", AllocationViewSet, basename="allocation")
+router.register("credit-notes", CreditNoteViewSet, basename="credit-note")
+router.register("write-offs", WriteOffViewSet, basename="write-off")
+router.register("disputes", DisputeViewSet, basename="dispute")
+router.register("promises", PromiseToPayViewSet, basename="promise")
+router.register("aging", AgingViewSet, basename="aging")
+# A receivables report about one customer, beside the customers' own routes.
+router.register(
+    r"customers/(?P<customer_id>[^/.]+)/statement",
+    CustomerStatementViewSet,
+    basename="customer-statement",
+)
 
 urlpatterns = router.urls

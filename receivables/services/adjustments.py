@@ -16,7 +16,7 @@ from receivables import events
 from receivables.lock_objects import invoice_lock
 from receivables.models import CreditNote, Dispute, DisputeStatus, Invoice, InvoiceStatus, WriteOff
 from receivables.services._amounts import invoice_refresh_amounts
-from receivables.services._checks import amount_checked
+from receivables.services._checks import amount_checked, currency_checked
 from receivables.services.balances import balance_apply_change
 
 _CLOSED = (InvoiceStatus.VOID, InvoiceStatus.WRITTEN_OFF)
@@ -76,8 +76,14 @@ def credit_note_create(
             )
         locked = invoice_lock(invoice_id=invoice.pk)
         _open_invoice_checked(locked, action="credited")
+        if currency and currency != locked.currency:
+            raise ValidationFailed.for_field(
+                "currency",
+                f"Invoice {locked.number} is in {locked.currency}; a credit note on it must be too, not {currency}.",
+                code="credit_note_currency_mismatch",
+            )
         currency = locked.currency
-    currency = currency or customer.currency
+    currency = currency_checked(currency or customer.currency)
     value = amount_checked(amount, currency, field="amount")
     if locked is not None and value > locked.open_amount:
         raise ValidationFailed.for_field(

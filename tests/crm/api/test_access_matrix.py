@@ -8,18 +8,25 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from crm import roles
-from receivables.services import allocation_create
+from receivables.services import allocation_create, dispute_open, promise_to_pay_create
 from tests.factories.accounts import UserFactory
 from tests.factories.customers import ContactFactory, CustomerFactory
-from tests.factories.receivables import InvoiceFactory, PaymentFactory
+from tests.factories.receivables import (
+    CreditNoteFactory,
+    InvoiceFactory,
+    PaymentFactory,
+    WriteOffFactory,
+)
 
 ANONYMOUS = "anonymous"
 NO_ROLE = "no_role"
@@ -51,6 +58,25 @@ MATRIX: dict[tuple[str, str], frozenset[str] | str] = {
     ("allocation", "list"): EVERY_ROLE,
     ("allocation", "retrieve"): EVERY_ROLE,
     ("allocation", "create"): frozenset({ADMIN, INTEGRATOR}),
+    ("invoice", "void"): frozenset({ADMIN, INTEGRATOR}),
+    ("allocation", "unapply"): frozenset({ADMIN}),
+    ("payment", "apply"): frozenset({ADMIN, INTEGRATOR}),
+    ("credit-note", "list"): EVERY_ROLE,
+    ("credit-note", "retrieve"): EVERY_ROLE,
+    ("credit-note", "create"): frozenset({ADMIN, INTEGRATOR}),
+    ("write-off", "list"): EVERY_ROLE,
+    ("write-off", "retrieve"): EVERY_ROLE,
+    ("write-off", "create"): frozenset({ADMIN}),
+    ("dispute", "list"): EVERY_ROLE,
+    ("dispute", "retrieve"): EVERY_ROLE,
+    ("dispute", "create"): frozenset({CLERK, ADMIN}),
+    ("dispute", "resolve"): frozenset({CLERK, ADMIN}),
+    ("promise", "list"): EVERY_ROLE,
+    ("promise", "retrieve"): EVERY_ROLE,
+    ("promise", "create"): frozenset({CLERK, ADMIN}),
+    ("promise", "cancel"): frozenset({CLERK, ADMIN}),
+    ("aging", "list"): EVERY_ROLE,
+    ("customer-statement", "list"): EVERY_ROLE,
     ("auth-token", "post"): PUBLIC,
 }
 
@@ -59,7 +85,9 @@ CALLERS = (ANONYMOUS, NO_ROLE, *roles.ROLES)
 
 @dataclass
 class World:
-    """One customer with a contact, an invoice, a payment and an allocation."""
+    """One customer with a contact, an invoice, a payment and an allocation; an
+    unsettled invoice (to void), a credit note, a write-off, a disputed invoice and
+    an open promise to pay."""
 
     user: Any
     customer: Any
@@ -67,6 +95,11 @@ class World:
     invoice: Any
     payment: Any
     allocation: Any
+    spare_invoice: Any
+    credit_note: Any
+    write_off: Any
+    dispute: Any
+    promise: Any
 
 
 def _walk(patterns: list, prefix: str = "") -> Iterator[tuple[str, URLPattern]]:
@@ -105,6 +138,10 @@ ROUTES = _discovered_routes()
 
 def _detail(basename: str, pk: int) -> str:
     return reverse(f"{basename}-detail", args=[pk])
+
+
+def _in_a_week() -> str:
+    return (timezone.localdate() + timedelta(days=7)).isoformat()
 
 
 # (basename, action) -> (method, url, body) for a request that succeeds when allowed.
@@ -167,6 +204,65 @@ REQUESTS: dict[tuple[str, str], Callable[[World], tuple[str, str, dict | None]]]
         reverse("allocation-list"),
         {"payment": w.payment.pk, "invoice": w.invoice.pk, "amount": "10.00"},
     ),
+    ("invoice", "void"): lambda w: (
+        "post",
+        reverse("invoice-void", args=[w.spare_invoice.pk]),
+        {"reason": "Posted twice"},
+    ),
+    ("allocation", "unapply"): lambda w: (
+        "post",
+        reverse("allocation-unapply", args=[w.allocation.pk]),
+        None,
+    ),
+    ("payment", "apply"): lambda w: ("post", reverse("payment-apply", args=[w.payment.pk]), None),
+    ("credit-note", "list"): lambda w: ("get", reverse("credit-note-list"), None),
+    ("credit-note", "retrieve"): lambda w: (
+        "get",
+        _detail("credit-note", w.credit_note.pk),
+        None,
+    ),
+    ("credit-note", "create"): lambda w: (
+        "post",
+        reverse("credit-note-list"),
+        {"customer": w.customer.pk, "number": "CN-NEW-1", "amount": "10.00", "reason": "Damaged"},
+    ),
+    ("write-off", "list"): lambda w: ("get", reverse("write-off-list"), None),
+    ("write-off", "retrieve"): lambda w: ("get", _detail("write-off", w.write_off.pk), None),
+    ("write-off", "create"): lambda w: (
+        "post",
+        reverse("write-off-list"),
+        {"invoice": w.invoice.pk, "amount": "10.00", "reason": "Small balance"},
+    ),
+    ("dispute", "list"): lambda w: ("get", reverse("dispute-list"), None),
+    ("dispute", "retrieve"): lambda w: ("get", _detail("dispute", w.dispute.pk), None),
+    ("dispute", "create"): lambda w: (
+        "post",
+        reverse("dispute-list"),
+        {"invoice": w.invoice.pk, "reason": "Wrong quantity"},
+    ),
+    ("dispute", "resolve"): lambda w: (
+        "post",
+        reverse("dispute-resolve", args=[w.dispute.pk]),
+        {"resolution": "Credit note issued"},
+    ),
+    ("promise", "list"): lambda w: ("get", reverse("promise-list"), None),
+    ("promise", "retrieve"): lambda w: ("get", _detail("promise", w.promise.pk), None),
+    ("promise", "create"): lambda w: (
+        "post",
+        reverse("promise-list"),
+        {"customer": w.customer.pk, "amount": "100.00", "promised_date": _in_a_week()},
+    ),
+    ("promise", "cancel"): lambda w: (
+        "post",
+        reverse("promise-cancel", args=[w.promise.pk]),
+        None,
+    ),
+    ("aging", "list"): lambda w: ("get", reverse("aging-list"), None),
+    ("customer-statement", "list"): lambda w: (
+        "get",
+        reverse("customer-statement-list", kwargs={"customer_id": w.customer.pk}),
+        None,
+    ),
     ("auth-token", "post"): lambda w: (
         "post",
         reverse("auth-token"),
@@ -185,7 +281,17 @@ def _world(caller: str) -> World:
     payment = PaymentFactory(customer=customer)
     allocation = allocation_create(payment=payment, invoice=invoice, amount=Decimal("100.00"))
     contact = ContactFactory(customer=customer)
-    return World(user, customer, contact, invoice, payment, allocation)
+    spare_invoice = InvoiceFactory(customer=customer)
+    credit_note = CreditNoteFactory(customer=customer)
+    write_off = WriteOffFactory(invoice=InvoiceFactory(customer=customer))
+    dispute = dispute_open(invoice=InvoiceFactory(customer=customer), reason="Wrong price")
+    promise = promise_to_pay_create(
+        customer=customer, amount=Decimal("50.00"), promised_date=timezone.localdate()
+    )
+    return World(
+        user, customer, contact, invoice, payment, allocation, spare_invoice, credit_note,
+        write_off, dispute, promise,
+    )  # fmt: skip
 
 
 def test_matrix_lists_exactly_the_routes_that_exist():

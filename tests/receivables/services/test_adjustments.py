@@ -155,3 +155,23 @@ def test_dispute_flags_the_invoice_until_resolved_and_only_one_is_open():
     assert dispute.status == DisputeStatus.RESOLVED
     with pytest.raises(Conflict):
         dispute_resolve(dispute=dispute, resolution="again")
+
+
+def test_credit_note_currency_must_be_known_and_match_the_invoice():
+    invoice = InvoiceFactory(currency="USD")
+    with pytest.raises(ValidationFailed) as error:
+        credit_note_create(
+            customer=invoice.customer, number="CN-9", amount="1", reason="x", currency="ZZZ"
+        )
+    assert error.value.code == "unknown_currency"
+    with pytest.raises(ValidationFailed) as error:
+        credit_note_create(
+            customer=invoice.customer,
+            invoice=invoice,
+            number="CN-9",
+            amount="1",
+            reason="x",
+            currency="EUR",
+        )
+    assert error.value.code == "credit_note_currency_mismatch"
+    assert CreditNote.objects.count() == 0

@@ -130,6 +130,8 @@ def test_payment_create_refuses_an_unknown_method():
 
     customer = CustomerFactory()
     with pytest.raises(ValidationFailed) as error:
-        payment_create(customer=customer, received_date=datetime.date(2026, 3, 1), amount="1", method="barter")
+        payment_create(
+            customer=customer, received_date=datetime.date(2026, 3, 1), amount="1", method="barter"
+        )
     assert error.value.code == "unknown_payment_method"
     assert Payment.objects.count() == 0
