@@ -17,7 +17,18 @@ from django.utils.translation import gettext_lazy as _
 
 from credit.models import CreditProfile
 from credit.selectors import customer_exposure
-from customers.admin import BigTableMixin, CustomerScopedMixin, money
+from crm.admin import BigTableMixin, RowScopedMixin, money
+from customers.models import Customer
+from customers.selectors import customer_list, customer_visibility_q
+
+
+class CustomerScopedMixin(RowScopedMixin):
+    """Only profiles of customers the user may see (the customers' own rule)."""
+
+    scope_q = staticmethod(customer_visibility_q)
+    scope_path = "customer__"
+    scope_model = Customer
+    scope_choices = staticmethod(customer_list)
 
 
 @admin.register(CreditProfile)

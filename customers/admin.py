@@ -1,40 +1,43 @@
 """The back office for customers and contacts.
 
-Also the admin plumbing the receivables and credit admins build on:
-
-- writes go through services: ``save_model`` calls the service; when it refuses,
-  the form is shown again with the service's message on the field it names
-  (``ServiceWritesMixin``), and nothing is written;
-- rows are scoped to the customers the user may see (``CustomerScopedMixin``);
-- big tables are not counted with ``COUNT(*)`` (``EstimatedCountPaginator``).
+Built on the shared admin plumbing in ``crm.admin``: writes go through the
+customer services (a refusal is shown on the form, nothing is written), rows
+are scoped to the customers the user may see, and big tables are not counted
+with ``COUNT(*)``. Other apps add actions to the customer list through
+``crm.admin.contribute_actions`` (e.g. receivables' statements), so this module
+depends on none of them.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.core.paginator import Paginator
-from django.db import connections
-from django.db.models import Exists, Model, OuterRef, Q, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
-from import_export.formats.base_formats import CSV, XLSX
 
 from crm import roles
+from crm.admin import (
+    BigTableMixin,
+    ImportExportPermissionsMixin,
+    RowActionsMixin,
+    RowScopedMixin,
+    ServiceInlineMixin,
+    ServiceRefused,
+    ServiceWritesMixin,
+    money,
+)
 from crm.exceptions import ApplicationError
-from crm.money import is_known_currency, quantize
 from customers.models import Contact, Customer
-from customers.resources import CustomerResource, adopt, error_messages
+from customers.resources import CustomerResource
 from customers.selectors import (
     customer_list,
     customer_list_with_balances,
@@ -43,205 +46,18 @@ from customers.selectors import (
 )
 from customers.services import contact_create, contact_update, customer_create, customer_update
 
-# --- shared plumbing ----------------------------------------------------------
 
-_REFUSAL = "_service_refusal"
-FILE_FORMATS = [CSV, XLSX]
-
-
-class ServiceModelForm(forms.ModelForm):
-    """Parses the input only: the service it feeds is the one place that validates
-    (so the user reads the service's message, not a raw constraint name).
-
-    ``optional_fields`` maps fields the service defaults when blank to a hint.
-    """
-
-    optional_fields: dict[str, Any] = {}
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for name, hint in self.optional_fields.items():
-            if name in self.fields:
-                self.fields[name].required = False
-                self.fields[name].help_text = hint
-
-    def _get_validation_exclusions(self) -> set[str]:
-        return {field.name for field in self._meta.model._meta.fields}
-
-
-class ServiceRefused(Exception):
-    """A service refused what the form (``prefix``: which form of the page) asked for."""
-
-    def __init__(self, prefix: str | None, error: ApplicationError | ValidationError):
-        super().__init__(str(error))
-        self.prefix = prefix
-        self.error = error
-
-
-def _showing_refusal(form_class: type[forms.BaseForm], refusal: ServiceRefused) -> type:
-    class RefusedForm(form_class):  # type: ignore[valid-type, misc]
-        def clean(self) -> dict[str, Any]:
-            cleaned = super().clean()
-            if self.prefix == refusal.prefix:
-                for name, texts in error_messages(refusal.error).items():
-                    on_field = name in self.fields and name not in self.errors
-                    for text in texts:
-                        if on_field:
-                            self.add_error(name, text)
-                        else:
-                            prefix = "" if name in (NON_FIELD_ERRORS, *self.fields) else f"{name}: "
-                            self.add_error(None, f"{prefix}{text}")
-            return cleaned
-
-    RefusedForm.__name__ = form_class.__name__
-    return RefusedForm
-
-
-class ServiceWritesMixin:
-    """For a ModelAdmin whose saves go through a service (``save_through_service``).
-
-    The service runs in ``save_model`` inside the admin's transaction. If it (or
-    an inline's service) refuses, the transaction rolls back and the page is
-    rendered again from the same POST, with the refusal attached to the form
-    that caused it: status 200, the user's input kept, nothing written.
-    """
-
-    form = ServiceModelForm
-
-    def save_through_service(
-        self, request: HttpRequest, obj: Model, form: forms.ModelForm, change: bool
-    ) -> Model:
-        raise NotImplementedError
-
-    def changeform_view(
-        self,
-        request: HttpRequest,
-        object_id: str | None = None,
-        form_url: str = "",
-        extra_context: dict | None = None,
-    ) -> HttpResponse:
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except ServiceRefused as refusal:
-            if getattr(request, _REFUSAL, None) is not None:
-                # Shown once already and refused again: say so rather than loop.
-                self.message_user(request, "; ".join(_flat(refusal.error)), messages.ERROR)
-                return HttpResponseRedirect(request.get_full_path())
-            setattr(request, _REFUSAL, refusal)
-            return super().changeform_view(request, object_id, form_url, extra_context)
-
-    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any):
-        form_class = super().get_form(request, obj, change, **kwargs)
-        refusal = getattr(request, _REFUSAL, None)
-        return _showing_refusal(form_class, refusal) if refusal else form_class
-
-    def save_model(self, request: HttpRequest, obj: Model, form: Any, change: bool) -> None:
-        try:
-            saved = self.save_through_service(request, obj, form, change)
-        except (ApplicationError, ValidationError) as error:
-            raise ServiceRefused(form.prefix, error) from error
-        adopt(obj, saved)
-
-    def save_related(self, request: HttpRequest, form: Any, formsets: list, change: bool) -> None:
-        # The service saved the many-to-many fields too; only the inlines are left.
-        for formset in formsets:
-            self.save_formset(request, form, formset, change=change)
-
-
-class ServiceInlineMixin:
-    """For an inline whose rows the parent admin saves through a service."""
-
-    form = ServiceModelForm
-
-    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any):
-        formset_class = super().get_formset(request, obj, **kwargs)
-        refusal = getattr(request, _REFUSAL, None)
-        if refusal:
-            formset_class.form = _showing_refusal(formset_class.form, refusal)
-        return formset_class
-
-
-def _flat(error: ApplicationError | ValidationError) -> list[str]:
-    return [text for texts in error_messages(error).values() for text in texts]
-
-
-class CustomerScopedMixin:
+class CustomerScopedMixin(RowScopedMixin):
     """Only rows of customers the user may see: all, or a sales rep's own.
 
-    ``customer_path`` leads from the model to its customer (``""`` for Customer).
+    ``scope_path`` leads from the model to its customer (``""`` for Customer).
     """
 
-    customer_path = "customer__"
+    scope_q = staticmethod(customer_visibility_q)
+    scope_path = "customer__"
+    scope_model = Customer
+    scope_choices = staticmethod(customer_list)
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        queryset = super().get_queryset(request)
-        return queryset.filter(customer_visibility_q(user=request.user, prefix=self.customer_path))
-
-    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any):
-        if db_field.related_model is Customer:
-            kwargs.setdefault("queryset", customer_list(user=request.user))
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-
-class EstimatedCountPaginator(Paginator):
-    """Counts an unfiltered big table from PostgreSQL's statistics, not ``COUNT(*)``.
-
-    Filtered lists (and every list on other databases) are counted exactly.
-    """
-
-    exact_below = 100_000
-
-    @cached_property
-    def count(self) -> int:
-        queryset = self.object_list
-        if isinstance(queryset, QuerySet) and not queryset.query.where:
-            connection = connections[queryset.db]
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute(
-                        "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
-                        [queryset.model._meta.db_table],
-                    )
-                    row = cursor.fetchone()
-                if row and row[0] >= self.exact_below:
-                    return int(row[0])
-        return super().count
-
-
-class BigTableMixin:
-    """List settings for tables with 100k+ rows."""
-
-    paginator = EstimatedCountPaginator
-    show_full_result_count = False
-    list_per_page = 50
-
-
-class ImportExportPermissionsMixin:
-    """Import needs the add (and, where rows are updated, change) permission;
-    export needs view. Without this import-export lets any staff user import."""
-
-    import_updates_rows = False
-    import_formats = FILE_FORMATS
-    export_formats = FILE_FORMATS
-
-    def has_import_permission(self, request: HttpRequest) -> bool:
-        if self.import_updates_rows and not self.has_change_permission(request):
-            return False
-        return self.has_add_permission(request)
-
-    def has_export_permission(self, request: HttpRequest) -> bool:
-        return self.has_view_permission(request)
-
-
-def money(amount: Decimal | None, currency: str) -> str:
-    """``1,234.50 EUR``: rounded to the currency's minor unit (a SQLite sum may not be)."""
-    if amount is None:
-        return ""
-    shown = quantize(amount, currency) if is_known_currency(currency) else amount
-    return f"{shown:,} {currency}"
-
-
-# --- customers and contacts ---------------------------------------------------
 
 _CUSTOMER_FIELDS = (
     "code", "name", "external_id", "tax_id", "industry", "region", "country", "sales_channel",
@@ -289,6 +105,7 @@ class ContactInline(ServiceInlineMixin, admin.TabularInline):
 
 @admin.register(Customer)
 class CustomerAdmin(
+    RowActionsMixin,
     ServiceWritesMixin,
     BigTableMixin,
     ImportExportPermissionsMixin,

@@ -16,16 +16,29 @@ from typing import Any
 from django.db.models import Model, QuerySet
 from import_export import fields
 
-from customers.resources import (
+from crm.imports import (
     ChoiceWidget,
-    CustomerCodeWidget,
     IsoDateWidget,
+    LookupWidget,
     MoneyWidget,
     ServiceResource,
     TextWidget,
 )
+from customers.models import Customer
+from customers.selectors import customer_list
 from receivables.models import Invoice, InvoiceStatus, Payment, PaymentMethod, PaymentStatus
 from receivables.services import invoice_create, payment_create
+
+
+def _customer_code_widget() -> LookupWidget:
+    """A customer by its code, among the customers the importing user may see."""
+    return LookupWidget(
+        Customer,
+        "code",
+        label="customer with code",
+        hint="check the code or import the customer first.",
+        scope=customer_list,
+    )
 
 
 def _optional(values: dict[str, Any]) -> dict[str, Any]:
@@ -47,7 +60,7 @@ class InvoiceResource(ServiceResource):
     required_fields = ("number", "customer", "issue_date", "total")
 
     number = fields.Field("number", "number", widget=TextWidget())
-    customer = fields.Field("customer", "customer", widget=CustomerCodeWidget())
+    customer = fields.Field("customer", "customer", widget=_customer_code_widget())
     external_id = fields.Field("external_id", "external_id", widget=TextWidget(blank_is_none=True))
     issue_date = fields.Field("issue_date", "issue_date", widget=IsoDateWidget())
     due_date = fields.Field("due_date", "due_date", widget=IsoDateWidget())
@@ -115,7 +128,7 @@ class PaymentResource(ServiceResource):
     required_fields = ("external_id", "customer", "received_date", "amount")
 
     external_id = fields.Field("external_id", "external_id", widget=TextWidget(blank_is_none=True))
-    customer = fields.Field("customer", "customer", widget=CustomerCodeWidget())
+    customer = fields.Field("customer", "customer", widget=_customer_code_widget())
     received_date = fields.Field("received_date", "received_date", widget=IsoDateWidget())
     amount = fields.Field("amount", "amount", widget=MoneyWidget())
     currency = fields.Field("currency", "currency", widget=TextWidget())

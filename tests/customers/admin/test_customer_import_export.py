@@ -6,8 +6,9 @@ from django.urls import reverse
 
 from credit.models import CreditProfile
 from crm import roles
+from crm.imports import import_error_lines
 from customers.models import Customer
-from customers.resources import CustomerResource, import_error_lines
+from customers.resources import CustomerResource
 from tests.factories.customers import CustomerFactory
 
 pytestmark = [

@@ -173,3 +173,21 @@ def test_a_promise_in_the_past_is_refused_on_its_date(staff_client):
         f"The promised date {yesterday} is in the past; a promise is for today or later."
     ]
     assert not PromiseToPay.objects.exists()
+
+
+def test_credit_note_and_write_off_lists_link_to_the_invoice(staff_client):
+    # given
+    client, _user = staff_client(roles.FINANCE_ADMIN)
+    invoice = InvoiceFactory(number="INV-LINK")
+    CreditNoteFactory(customer=invoice.customer, invoice=invoice, number="CN-LINK")
+    CreditNoteFactory(number="CN-CREDIT")  # customer credit: no invoice
+    WriteOffFactory(invoice=invoice)
+    invoice_url = reverse("admin:receivables_invoice_change", args=[invoice.pk])
+
+    # when
+    notes = client.get(reverse("admin:receivables_creditnote_changelist")).content.decode()
+    write_offs = client.get(reverse("admin:receivables_writeoff_changelist")).content.decode()
+
+    # then
+    assert f'<a href="{invoice_url}">INV-LINK</a>' in notes
+    assert f'<a href="{invoice_url}">INV-LINK</a>' in write_offs

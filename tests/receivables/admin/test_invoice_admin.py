@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from crm import roles
-from customers.admin import EstimatedCountPaginator
+from crm.admin import EstimatedCountPaginator
 from receivables.models import Invoice, InvoiceStatus
 from tests.factories.customers import CustomerFactory
 from tests.factories.receivables import AllocationFactory, InvoiceFactory

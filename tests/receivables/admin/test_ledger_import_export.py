@@ -7,7 +7,7 @@ import pytest
 import tablib
 from import_export.formats.base_formats import XLSX
 
-from customers.resources import import_error_lines
+from crm.imports import import_error_lines
 from receivables.models import Invoice, InvoiceStatus, Payment
 from receivables.resources import InvoiceResource, PaymentResource
 from receivables.services import allocation_create
