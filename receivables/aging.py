@@ -61,6 +61,18 @@ GROUPINGS: dict[str, tuple[tuple[str, ...], str]] = {
 }
 
 
+# Column paths of the groupings -> the names they carry in the API and in exports.
+GROUP_FIELD_NAMES = {
+    "customer_id": "customer_id",
+    "customer__code": "customer_code",
+    "customer__name": "customer_name",
+    "customer__sales_rep_id": "sales_rep_id",
+    "customer__sales_rep__username": "sales_rep_username",
+    "customer__region": "region",
+    "customer__tier": "tier",
+}
+
+
 @dataclass(frozen=True)
 class Bucket:
     key: str
@@ -109,7 +121,7 @@ class AgingReport:
     row_count: int = 0
 
 
-def _open_on(as_of: date) -> ExpressionWrapper:
+def invoice_open_on(as_of: date) -> ExpressionWrapper:
     """An invoice's open amount on ``as_of``, rebuilt from the settlements dated by then."""
 
     def settled(model, link: str, condition: Q) -> Coalesce:
@@ -135,7 +147,7 @@ def _open_items(*, user: User, as_of: date, today: date) -> tuple[QuerySet[Invoi
     historical = (
         visible.filter(issue_date__lte=as_of)
         .exclude(status=InvoiceStatus.VOID)
-        .annotate(open_then=_open_on(as_of))
+        .annotate(open_then=invoice_open_on(as_of))
     )
     return historical.filter(open_then__gt=0), "open_then"
 
@@ -178,7 +190,8 @@ def aging_report(
     totals = {row["currency"]: _row({}, row, buckets) for row in totals_rows}
     if group_by in ("portfolio", "currency"):
         rows = sorted(totals.values(), key=lambda row: (-row.overdue, -row.total, row.currency))
-        return AgingReport(as_of, group_by, buckets, rows, totals, row_count=len(rows))
+        page = rows[offset : offset + limit] if limit is not None else rows
+        return AgingReport(as_of, group_by, buckets, page, totals, row_count=len(rows))
 
     if from_balances and group_by == "customer":
         # One balance row per customer and currency already: page through them in

@@ -8,7 +8,7 @@ from typing import Any
 import tablib
 from django.http import HttpResponse
 
-from receivables.aging import GROUPINGS, AgingReport
+from receivables.aging import GROUP_FIELD_NAMES, GROUPINGS, AgingReport
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -32,7 +32,7 @@ def table_response(
 def aging_table(report: AgingReport) -> tuple[list[str], list[list[Any]]]:
     group_fields = list(GROUPINGS[report.group_by][0])
     headers = [
-        *group_fields,
+        *(GROUP_FIELD_NAMES[name] for name in group_fields),
         "currency",
         *(bucket.label for bucket in report.buckets),
         "overdue",

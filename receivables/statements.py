@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 
 from crm.money import quantize
 from customers.models import Contact, Customer
-from receivables.aging import aging_buckets
+from receivables.aging import aging_buckets, invoice_open_on
 from receivables.models import Invoice, InvoiceStatus, Payment, PaymentStatus
 
 
@@ -50,11 +50,7 @@ def statement_data(
     the payments received in the preceding ``period_days``."""
     as_of = as_of or timezone.localdate()
     period_start = as_of - timedelta(days=period_days)
-    invoices = list(
-        Invoice.objects.filter(customer=customer, open_amount__gt=0)
-        .exclude(status=InvoiceStatus.VOID)
-        .order_by("due_date", "number")
-    )
+    invoices = _open_invoices(customer=customer, as_of=as_of)
     lines = [
         StatementLine(invoice, max((as_of - invoice.due_date).days, 0)) for invoice in invoices
     ]
@@ -108,6 +104,25 @@ def statement_data(
         company_address=settings.CRM_COMPANY_ADDRESS,
         remittance=settings.CRM_REMITTANCE_INSTRUCTIONS,
     )
+
+
+def _open_invoices(*, customer: Customer, as_of: date) -> list[Invoice]:
+    """The customer's open invoices on ``as_of``; for a past date, each with the open
+    amount it had then (rebuilt from the settlements dated by then)."""
+    invoices = Invoice.objects.filter(customer=customer).exclude(status=InvoiceStatus.VOID)
+    if as_of >= timezone.localdate():
+        return list(invoices.filter(open_amount__gt=0).order_by("due_date", "number"))
+    then = (
+        invoices.filter(issue_date__lte=as_of)
+        .annotate(open_then=invoice_open_on(as_of))
+        .filter(open_then__gt=0)
+        .order_by("due_date", "number")
+    )
+    result = []
+    for invoice in then:
+        invoice.open_amount = quantize(invoice.open_then, invoice.currency)
+        result.append(invoice)
+    return result
 
 
 def _in_bucket(days: int, low: int | None, high: int | None, due: date, as_of: date) -> bool:

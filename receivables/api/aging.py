@@ -20,22 +20,11 @@ from crm.api.permissions import HasModelPermission
 from crm.api.schema import error_responses
 from crm.exceptions import NotFound
 from crm.money import CURRENCY_CHOICES
-from receivables.aging import GROUPINGS, AgingReport, AgingRow, aging_report
+from receivables.aging import GROUP_FIELD_NAMES, GROUPINGS, AgingReport, AgingRow, aging_report
 from receivables.api.renderers import CsvRenderer, JsonErrorsMixin
 from receivables.exports import aging_table, table_response
 
 _JSON = "application/json"
-
-# The selector's column paths -> the names of the group's fields in the API.
-_GROUP_KEYS = {
-    "customer_id": "customer_id",
-    "customer__code": "customer_code",
-    "customer__name": "customer_name",
-    "customer__sales_rep_id": "sales_rep_id",
-    "customer__sales_rep__username": "sales_rep_username",
-    "customer__region": "region",
-    "customer__tier": "tier",
-}
 
 _GROUP_HELP = (
     "What the row is for: portfolio and currency rows have no fields; customer rows have "
@@ -112,7 +101,7 @@ class AgingReportSerializer(serializers.Serializer):
 
 
 def _group(group: dict[str, Any]) -> dict[str, Any]:
-    return {_GROUP_KEYS.get(name, name): value for name, value in group.items()}
+    return {GROUP_FIELD_NAMES.get(name, name): value for name, value in group.items()}
 
 
 def _amounts(row: AgingRow) -> dict[str, Any]:
@@ -175,9 +164,6 @@ class AgingViewSet(JsonErrorsMixin, viewsets.ViewSet):
                 file_format="csv",
             )
         rows = report.rows
-        if len(rows) == report.row_count:
-            # Every row came back (the selector does not page a few per-currency rows).
-            rows = rows[(page - 1) * page_size : page * page_size]
         if page > 1 and not rows:
             raise NotFound(
                 f"Page {page} is past the last page of {report.row_count} rows; "

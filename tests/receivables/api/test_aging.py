@@ -231,7 +231,7 @@ def test_csv_when_the_client_accepts_it(client_for, ledger):
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.content.decode())))
-    assert rows[0][:4] == ["customer_id", "customer__code", "customer__name", "currency"]
+    assert rows[0][:4] == ["customer_id", "customer_code", "customer_name", "currency"]
     assert [row[1] for row in rows[1:]] == ["BOLT", "ACME", "EURO"]
     assert rows[1][-2:] == ["600.70", "600.70"]
 

@@ -31,7 +31,9 @@ def _customer(language=Language.ENGLISH):
                    issue_date=datetime.date(2026, 11, 1), due_date=datetime.date(2026, 12, 1))  # fmt: skip
     payment = PaymentFactory(customer=customer, amount=Decimal("500.00"), received_date=datetime.date(2026, 10, 15),
                              reference="WIRE-77")  # fmt: skip
-    allocation_create(payment=payment, invoice=late, amount="500.00")
+    allocation_create(
+        payment=payment, invoice=late, amount="500.00", allocated_on=datetime.date(2026, 10, 15)
+    )
     return customer
 
 
@@ -124,3 +126,15 @@ def test_the_batch_task_stores_one_statement_per_customer(settings):
             .read()
             .startswith(b"%PDF")
         )
+
+
+def test_a_statement_for_a_past_date_shows_what_was_open_then():
+    # given: the late invoice was partly paid on 2026-10-15 (see _customer)
+    customer = _customer()
+    # when
+    before_payment = statement_data(customer=customer, as_of=datetime.date(2026, 10, 1))
+    # then: the full 1500.00 was open, and the November invoice did not exist yet
+    assert [(line.invoice.number, line.invoice.open_amount) for line in before_payment.lines] == [
+        ("INV-LATE", Decimal("1500.00"))
+    ]
+    assert before_payment.totals == {"USD": Decimal("1500.00")}

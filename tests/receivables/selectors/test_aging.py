@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 from django.db.models import Sum
+from django.utils import timezone
 
 from crm import roles
 from crm.exceptions import ValidationFailed
@@ -15,7 +16,8 @@ from tests.factories.receivables import InvoiceFactory, PaymentFactory
 
 pytestmark = pytest.mark.django_db
 
-AS_OF = datetime.date(2026, 11, 23)
+# Today: the maintained balances and the settlements the services date today agree with it.
+AS_OF = timezone.localdate()
 
 
 def _invoice(customer, days_past_due, total):
@@ -182,3 +184,13 @@ def test_today_reads_balances_only_after_a_complete_rebuild_for_today():
     customer_balances_refresh()
     assert balances_are_fresh() is True
     assert balances_are_fresh(as_of=datetime.date(2020, 1, 1)) is False
+
+
+def test_portfolio_rows_are_paged_like_the_others():
+    admin = UserFactory(is_superuser=True)
+    _invoice(CustomerFactory(currency="USD"), 10, "10.00")
+    _invoice(CustomerFactory(currency="EUR"), 10, "20.00")
+    first = aging_report(user=admin, as_of=AS_OF, group_by="currency", limit=1)
+    second = aging_report(user=admin, as_of=AS_OF, group_by="currency", limit=1, offset=1)
+    assert first.row_count == second.row_count == 2
+    assert [r.currency for r in first.rows + second.rows] == ["EUR", "USD"]
