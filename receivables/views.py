@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.charts import bar_chart
+from customers.models import Region, Tier
 from customers.selectors import customer_get
 from receivables.aging import aging_report
 from receivables.exports import CONTENT_TYPES, aging_table, table_response
@@ -56,11 +57,13 @@ def aging(request: HttpRequest) -> HttpResponse:
         )
         for currency, totals in sorted(report.totals.items())
     ]
+    labelled_rows = [(row, _group_label(row.group, group_by)) for row in report.rows]
     query = request.GET.copy()
     query.pop("page", None)
     context = {
         "form": form,
         "report": report,
+        "rows": labelled_rows,
         "charts": charts,
         "as_of": as_of,
         "group_by": group_by,
@@ -69,6 +72,19 @@ def aging(request: HttpRequest) -> HttpResponse:
         "query": query.urlencode(),
     }
     return render(request, "receivables/aging.html", context)
+
+
+def _group_label(group: dict, group_by: str) -> str:
+    """What a person reads for a group: names and labels, not ids and codes."""
+    if group_by == "customer":
+        return f"{group['customer__code']} · {group['customer__name']}"
+    if group_by == "sales_rep":
+        return group["customer__sales_rep__username"] or _("No sales rep")
+    if group_by == "region":
+        return str(Region(group["customer__region"]).label)
+    if group_by == "tier":
+        return str(Tier(group["customer__tier"]).label)
+    return _("All customers")
 
 
 def _bucket_class(index: int) -> str:
