@@ -138,9 +138,20 @@ def _font_config():
     return FontConfiguration()
 
 
+# A small Latin font first for English (subsetting a CJK font costs most of a
+# PDF's time); Chinese statements start with the CJK font. Either falls back to
+# the other for characters it lacks, such as a Chinese name on an English statement.
+_LATIN_FONTS = (
+    '"DejaVu Sans", "Liberation Sans", "Noto Sans CJK SC", "WenQuanYi Micro Hei", sans-serif'
+)
+_CJK_FONTS = '"Noto Sans CJK SC", "Noto Sans SC", "WenQuanYi Micro Hei", "DejaVu Sans", sans-serif'
+
+
 def statement_html(data: StatementData) -> str:
     with translation.override(data.customer.language):
-        return render_to_string("receivables/statement.html", {"s": data})
+        fonts = _CJK_FONTS if data.customer.language == "zh-hans" else _LATIN_FONTS
+        context = {"s": data, "fonts": fonts}
+        return render_to_string("receivables/statement.html", context)
 
 
 def statement_pdf(data: StatementData) -> bytes:
