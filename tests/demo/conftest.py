@@ -10,7 +10,16 @@ from django.core.management import call_command
 
 from credit.models import CreditProfile
 from customers.models import Contact, Customer
-from receivables.models import Allocation, CreditNote, Dispute, Invoice, Payment, WriteOff
+from receivables.models import (
+    Allocation,
+    BalanceSnapshot,
+    CreditNote,
+    CustomerBalance,
+    Dispute,
+    Invoice,
+    Payment,
+    WriteOff,
+)
 
 AS_OF = date(2025, 6, 30)
 PORTFOLIO_CUSTOMERS = 200
@@ -30,7 +39,16 @@ def seed(customers: int = 40, seed: int = 1, **options) -> None:
 
 def portfolio_delete() -> None:
     """Remove everything the generator wrote (children first), keeping the users."""
-    for model in (Allocation, WriteOff, Dispute, CreditNote, Payment, Invoice):
+    for model in (
+        Allocation,
+        WriteOff,
+        Dispute,
+        CreditNote,
+        Payment,
+        Invoice,
+        CustomerBalance,
+        BalanceSnapshot,
+    ):
         model.objects.all().delete()
     for model in (CreditProfile, Contact, Customer):
         model.objects.all().delete()

@@ -166,11 +166,12 @@ def test_maintained_balances_and_the_invoice_aggregate_agree(monkeypatch):
 
 
 def test_invoices_loaded_without_balances_are_still_aged():
-    from receivables.models import CustomerBalance
+    from receivables.models import BalanceSnapshot, CustomerBalance
 
     admin = UserFactory(is_superuser=True)
     _invoice(CustomerFactory(), 10, "250.00")
     CustomerBalance.objects.all().delete()  # as after a bulk load outside the services
+    BalanceSnapshot.objects.all().delete()
     assert aging_report(user=admin).totals["USD"].total == Decimal("250.00")
 
 
