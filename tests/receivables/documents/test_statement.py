@@ -74,8 +74,18 @@ def test_chinese_statement_is_translated():
     assert "Statement of account" not in html
 
 
+def _has_cjk_font() -> bool:
+    if shutil.which("fc-list") is None:
+        return False
+    listing = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True, check=False)
+    return bool(listing.stdout.strip())
+
+
 @pytest.mark.skipif(
     shutil.which("pdffonts") is None, reason="needs poppler-utils (pdffonts) to inspect the PDF"
+)
+@pytest.mark.skipif(
+    not _has_cjk_font(), reason="needs a CJK font: apt-get install fonts-noto-cjk (.ci/run does)"
 )
 def test_chinese_statement_pdf_embeds_a_cjk_font_so_glyphs_render():
     # given
