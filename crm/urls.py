@@ -1,9 +1,9 @@
 """The project's URLconf: the one place that wires every app together."""
 
 from django.contrib import admin
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
-from django.contrib.auth.decorators import login_required
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
