@@ -73,11 +73,19 @@ def _check_unique(
             code="duplicate_customer_code",
             extra={"fields": {"code": ["A customer with this code already exists."]}},
         )
-    if external_id and others.filter(external_id=external_id).exists():
+    existing = (
+        others.filter(external_id=external_id).values_list("pk", flat=True).first()
+        if external_id
+        else None
+    )
+    if existing:
         raise Conflict(
-            f"A customer with external id {external_id!r} already exists.",
+            f"A customer with external id {external_id!r} already exists (customer id {existing}).",
             code="duplicate_external_id",
-            extra={"fields": {"external_id": ["A customer with this external id already exists."]}},
+            extra={
+                "fields": {"external_id": ["A customer with this external id already exists."]},
+                "existing_id": existing,
+            },
         )
 
 

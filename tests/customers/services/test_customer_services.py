@@ -107,3 +107,11 @@ def test_contact_emails_are_unique_per_customer_ignoring_case():
         contact_update(contact=other, data={"email": "ap@acme.example"})
     other.refresh_from_db()
     assert other.email == "bob@acme.example"
+
+
+def test_a_duplicate_external_id_names_the_existing_customer():
+    existing = CustomerFactory(external_id="ERP-7")
+    with pytest.raises(Conflict) as error:
+        customer_create(**{**VALID, "external_id": "ERP-7"})
+    assert error.value.code == "duplicate_external_id"
+    assert error.value.extra["existing_id"] == existing.pk
