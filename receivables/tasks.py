@@ -34,3 +34,7 @@ def customer_balances_refresh() -> int:
     from receivables.services.balances import customer_balances_refresh as _refresh
 
     return _refresh()
+
+
+# Dunning tasks live with dunning; importing them here registers them with Celery.
+from receivables.dunning.tasks import dunning_notice_send, dunning_run  # noqa: E402, F401

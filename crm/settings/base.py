@@ -189,6 +189,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=5, minute=0),
         "options": {"expires": 6 * 3600},
     },
+    # After promises are evaluated, so a promise broken today re-enters dunning at once.
+    "dunning-run": {
+        "task": "receivables.dunning_run",
+        "schedule": crontab(hour=6, minute=0),
+        "options": {"expires": 6 * 3600},
+    },
 }
 
 # --- REST API ---------------------------------------------------------------
@@ -238,6 +244,10 @@ CRM_REMITTANCE_INSTRUCTIONS = read(
 CRM_DEFAULT_CREDIT_LIMIT = read("CRM_DEFAULT_CREDIT_LIMIT", default="0")
 # Days after the promised date before an unpaid promise to pay counts as broken.
 CRM_PROMISE_GRACE_DAYS = read("CRM_PROMISE_GRACE_DAYS", env.int, default=2)
+# Dunning: how often a refused notice is retried (backoff up to 5 minutes), and
+# whether the customer's statement PDF goes with each notice.
+CRM_DUNNING_SEND_MAX_RETRIES = read("CRM_DUNNING_SEND_MAX_RETRIES", env.int, default=5)
+CRM_DUNNING_ATTACH_STATEMENT = read("CRM_DUNNING_ATTACH_STATEMENT", env.bool, default=True)
 # Upper edges (days past due) of the aging buckets after "Current"; the last bucket is open-ended.
 CRM_AGING_BUCKET_EDGES = read_increasing_days("CRM_AGING_BUCKET_EDGES", default=(30, 60, 90, 120))
 

@@ -13,6 +13,6 @@ Every list is scoped to the customers the user may see, and the big lists are
 searched by exact keys so they use an index.
 """
 
-from receivables.admin import adjustments, balances, invoices, payments, statements
+from receivables.admin import adjustments, balances, dunning, invoices, payments, statements
 
-__all__ = ["adjustments", "balances", "invoices", "payments", "statements"]
+__all__ = ["adjustments", "balances", "dunning", "invoices", "payments", "statements"]

@@ -6,7 +6,13 @@ import factory
 from receivables.models import (
     Allocation,
     CreditNote,
+    CustomerDunningPolicy,
     Dispute,
+    DunningLevel,
+    DunningNotice,
+    DunningNoticeInvoice,
+    DunningNoticeStatus,
+    DunningPolicy,
     Invoice,
     InvoiceStatus,
     Payment,
@@ -114,3 +120,54 @@ class PromiseToPayFactory(factory.django.DjangoModelFactory):
     currency = factory.LazyAttribute(lambda promise: promise.customer.currency)
     made_on = datetime.date(2026, 10, 1)
     promised_date = datetime.date(2026, 10, 15)
+
+
+class DunningPolicyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DunningPolicy
+
+    name = factory.Sequence(lambda n: f"Policy {n}")
+    description = "Test cadence"
+
+
+class DunningLevelFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DunningLevel
+
+    policy = factory.SubFactory(DunningPolicyFactory)
+    position = 1
+    offset_days = 7
+    subject_en = "Reminder for {{ customer.name }}"
+    body_en = "{% for i in invoices %}{{ i.number }} {{ i.open_amount }}\n{% endfor %}"
+
+
+class CustomerDunningPolicyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CustomerDunningPolicy
+
+    customer = factory.SubFactory(CustomerFactory)
+    policy = factory.SubFactory(DunningPolicyFactory)
+
+
+class DunningNoticeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DunningNotice
+
+    customer = factory.SubFactory(CustomerFactory)
+    level = factory.SubFactory(DunningLevelFactory)
+    run_date = datetime.date(2026, 10, 8)
+    status = DunningNoticeStatus.QUEUED
+    idempotency_key = factory.LazyAttribute(
+        lambda notice: f"dunning:{notice.customer.pk}:{notice.level.pk}:{notice.run_date}"
+    )
+
+
+class DunningNoticeInvoiceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DunningNoticeInvoice
+
+    notice = factory.SubFactory(DunningNoticeFactory)
+    invoice = factory.SubFactory(
+        InvoiceFactory, customer=factory.SelfAttribute("..notice.customer")
+    )
+    open_amount_at_notice = Decimal("1000.00")

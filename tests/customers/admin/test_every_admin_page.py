@@ -25,7 +25,12 @@ from receivables.models import (
     BalanceSnapshot,
     CreditNote,
     CustomerBalance,
+    CustomerDunningPolicy,
     Dispute,
+    DunningLevel,
+    DunningNotice,
+    DunningNoticeInvoice,
+    DunningPolicy,
     Invoice,
     Payment,
     PromiseToPay,
@@ -36,7 +41,12 @@ from tests.factories.customers import ContactFactory, CustomerFactory
 from tests.factories.receivables import (
     AllocationFactory,
     CreditNoteFactory,
+    CustomerDunningPolicyFactory,
     DisputeFactory,
+    DunningLevelFactory,
+    DunningNoticeFactory,
+    DunningNoticeInvoiceFactory,
+    DunningPolicyFactory,
     InvoiceFactory,
     PaymentFactory,
     PromiseToPayFactory,
@@ -89,10 +99,22 @@ FACTORIES = {
     PromiseToPay: PromiseToPayFactory,
     CustomerBalance: CustomerBalanceFactory,
     BalanceSnapshot: BalanceSnapshotFactory,
+    DunningPolicy: DunningPolicyFactory,
+    DunningLevel: DunningLevelFactory,
+    CustomerDunningPolicy: CustomerDunningPolicyFactory,
+    DunningNotice: DunningNoticeFactory,
+    DunningNoticeInvoice: DunningNoticeInvoiceFactory,
 }
 SINGLE_ROW = {BalanceSnapshot}  # a table of one row has no "many" to count
 # Rows the admin creates through a service; the others are view-only there.
-ADDABLE = {Customer, Contact, Invoice, Payment, Allocation, Dispute, PromiseToPay}
+ADDABLE = {Customer, Contact, Invoice, Payment, Allocation, Dispute, PromiseToPay, DunningPolicy}
+
+
+@pytest.fixture(autouse=True)
+def _without_the_seeded_dunning_policies(db):
+    """A data migration seeds default dunning policies; the pages here list only
+    the rows each test makes."""
+    DunningPolicy.objects.all().delete()
 
 
 def _label(model) -> str:

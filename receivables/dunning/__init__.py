@@ -1,0 +1,1 @@
+"""Dunning: policies and their levels, the daily decision and the notice outbox."""

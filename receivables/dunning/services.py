@@ -1,0 +1,189 @@
+"""The daily dunning decision: which invoices reach which level, as outbox notices.
+
+Each invoice climbs its customer's policy one level at a time: its next level
+is the lowest one it has not had a sent notice for, reached when the run date
+is at least its due date plus the level's offset. Invoices at the same level
+are grouped into one notice per customer. Notices are written with a unique
+key (customer, level, run date), so running again the same day writes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import QuerySet
+
+from receivables.dunning.selectors import (
+    PolicyMap,
+    customers_with_billing_email,
+    dunning_candidate_invoices,
+    dunning_invoice_history,
+    dunning_policy_map,
+)
+from receivables.models import DunningNotice, DunningNoticeInvoice, DunningNoticeStatus, Invoice
+
+CUSTOMER_BATCH = 500
+
+
+@dataclass
+class DunningRunResult:
+    run_date: date
+    customers: int = 0
+    notices_created: int = 0
+    notices_existing: int = 0
+    invoices_noticed: int = 0
+    no_address: int = 0
+    queued_ids: list[int] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, int | str]:
+        return {
+            "run_date": self.run_date.isoformat(),
+            "customers": self.customers,
+            "notices_created": self.notices_created,
+            "notices_existing": self.notices_existing,
+            "invoices_noticed": self.invoices_noticed,
+            "no_address": self.no_address,
+        }
+
+
+def notice_key(*, customer_id: int, level_id: int, run_date: date) -> str:
+    return f"dunning:{customer_id}:{level_id}:{run_date.isoformat()}"
+
+
+def dunning_run_decide(
+    *, run_date: date, enqueue: Callable[[int], None] | None = None
+) -> DunningRunResult:
+    """Write today's notices; ``enqueue(notice_id)`` runs after each batch commits
+    for every new queued notice (the send task by default)."""
+    if enqueue is None:
+        from receivables.dunning.tasks import dunning_notice_send
+
+        def enqueue(notice_id: int) -> None:
+            dunning_notice_send.delay(notice_id)
+
+    result = DunningRunResult(run_date=run_date)
+    policies = dunning_policy_map()
+    min_offset = policies.min_offset
+    if min_offset is None:
+        return result
+    candidates = dunning_candidate_invoices(run_date=run_date, min_offset=min_offset)
+    customer_ids = list(
+        candidates.order_by("customer_id").values_list("customer_id", flat=True).distinct()
+    )
+    for start in range(0, len(customer_ids), CUSTOMER_BATCH):
+        batch = customer_ids[start : start + CUSTOMER_BATCH]
+        _decide_batch(candidates.filter(customer_id__in=batch), policies, result, enqueue)
+    return result
+
+
+@dataclass
+class _Group:
+    customer_id: int
+    level_id: int
+    lines: list[tuple[int, Decimal]] = field(default_factory=list)
+
+
+@transaction.atomic
+def _decide_batch(
+    candidates: QuerySet[Invoice],
+    policies: PolicyMap,
+    result: DunningRunResult,
+    enqueue: Callable[[int], None],
+) -> None:
+    """Decide and write one batch of customers in one transaction."""
+    run_date = result.run_date
+    rows = list(
+        candidates.order_by("customer_id", "due_date", "pk").values_list(
+            "pk", "customer_id", "customer__tier", "due_date", "open_amount"
+        )
+    )
+    sent, pending, noticed_today = dunning_invoice_history(
+        invoices=candidates.values("pk"), run_date=run_date
+    )
+    groups: dict[tuple[int, int], _Group] = {}
+    for invoice_id, customer_id, tier, due_date, open_amount in rows:
+        if invoice_id in noticed_today:
+            continue
+        levels = policies.levels_for(customer_id=customer_id, tier=tier)
+        done = sent.get(invoice_id, set())
+        level = next((level for level in levels if level.pk not in done), None)
+        if level is None or level.pk in pending.get(invoice_id, set()):
+            continue
+        if run_date < due_date + timedelta(days=level.offset_days):
+            continue
+        group = groups.setdefault(
+            (customer_id, level.pk), _Group(customer_id=customer_id, level_id=level.pk)
+        )
+        group.lines.append((invoice_id, open_amount))
+    if groups:
+        _write(list(groups.values()), result, enqueue)
+
+
+def _write(groups: list[_Group], result: DunningRunResult, enqueue: Callable[[int], None]) -> None:
+    run_date = result.run_date
+    keys = {
+        notice_key(customer_id=g.customer_id, level_id=g.level_id, run_date=run_date): g
+        for g in groups
+    }
+    existing = set(
+        DunningNotice.objects.filter(idempotency_key__in=list(keys)).values_list(
+            "idempotency_key", flat=True
+        )
+    )
+    new = {key: group for key, group in keys.items() if key not in existing}
+    result.notices_existing += len(existing)
+    if not new:
+        return
+    reachable = customers_with_billing_email(customer_ids=[g.customer_id for g in new.values()])
+    DunningNotice.objects.bulk_create(
+        [
+            DunningNotice(
+                customer_id=group.customer_id,
+                level_id=group.level_id,
+                run_date=run_date,
+                idempotency_key=key,
+                status=(
+                    DunningNoticeStatus.QUEUED
+                    if group.customer_id in reachable
+                    else DunningNoticeStatus.NO_ADDRESS
+                ),
+            )
+            for key, group in new.items()
+        ],
+        ignore_conflicts=True,
+    )
+    # Read back by key: a concurrent run may have written some of them first.
+    notices = list(
+        DunningNotice.objects.filter(idempotency_key__in=list(new)).values_list(
+            "idempotency_key", "pk", "status"
+        )
+    )
+    lines = []
+    queued: list[int] = []
+    result.customers += len({new[key].customer_id for key, _, _ in notices})
+    for key, notice_id, status in notices:
+        group = new[key]
+        lines += [
+            DunningNoticeInvoice(
+                notice_id=notice_id, invoice_id=invoice_id, open_amount_at_notice=amount
+            )
+            for invoice_id, amount in group.lines
+        ]
+        result.notices_created += 1
+        result.invoices_noticed += len(group.lines)
+        if status == DunningNoticeStatus.QUEUED:
+            queued.append(notice_id)
+        else:
+            result.no_address += 1
+    DunningNoticeInvoice.objects.bulk_create(lines, ignore_conflicts=True)
+    result.queued_ids += queued
+
+    def _enqueue_all() -> None:
+        for notice_id in queued:
+            enqueue(notice_id)
+
+    transaction.on_commit(_enqueue_all)
