@@ -39,3 +39,8 @@ def amount_checked(value: Any, currency: str, *, field: str, allow_zero: bool = 
             field, "The amount is too large (at most 16 digits before the point)."
         )
     return amount
+
+
+def actor(user: Any) -> Any:
+    """The user to record as having done something, or None for the system."""
+    return user if getattr(user, "is_authenticated", False) else None

@@ -16,14 +16,10 @@ from receivables import events
 from receivables.lock_objects import invoice_lock
 from receivables.models import CreditNote, Dispute, DisputeStatus, Invoice, InvoiceStatus, WriteOff
 from receivables.services._amounts import invoice_refresh_amounts
-from receivables.services._checks import amount_checked, currency_checked
+from receivables.services._checks import actor, amount_checked, currency_checked
 from receivables.services.balances import balance_apply_change
 
 _CLOSED = (InvoiceStatus.VOID, InvoiceStatus.WRITTEN_OFF)
-
-
-def _actor(user: Any) -> Any:
-    return user if getattr(user, "is_authenticated", False) else None
 
 
 def _reason_checked(reason: str, *, field: str = "reason") -> str:
@@ -155,7 +151,7 @@ def write_off_create(
         )
     when = written_off_on or timezone.localdate()
     write_off = WriteOff.objects.create(
-        invoice=locked, amount=value, written_off_on=when, reason=text, created_by=_actor(user)
+        invoice=locked, amount=value, written_off_on=when, reason=text, created_by=actor(user)
     )
     locked.amount_written_off += value
     invoice_refresh_amounts(locked, settled_on=when)
@@ -194,7 +190,7 @@ def dispute_open(
         invoice=locked,
         reason=text,
         opened_on=opened_on or timezone.localdate(),
-        opened_by=_actor(user),
+        opened_by=actor(user),
     )
     locked.is_disputed = True
     locked.save(update_fields=["is_disputed", "updated_at"])

@@ -14,7 +14,7 @@ from receivables import events
 from receivables.lock_objects import invoice_lock, payment_lock
 from receivables.models import Allocation, Invoice, InvoiceStatus, Payment, PaymentStatus
 from receivables.services._amounts import invoice_refresh_amounts
-from receivables.services._checks import amount_checked
+from receivables.services._checks import actor, amount_checked
 from receivables.services.balances import balance_apply_change
 
 _CLOSED_STATUSES = {
@@ -100,7 +100,7 @@ def allocation_create(
             invoice=locked_invoice,
             amount=value,
             allocated_on=applied_on,
-            created_by=user if getattr(user, "is_authenticated", False) else None,
+            created_by=actor(user),
         )
         locked_payment.amount_allocated += value
         locked_payment.save(update_fields=["amount_allocated", "updated_at"])

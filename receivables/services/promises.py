@@ -17,7 +17,7 @@ from crm.exceptions import Conflict, ValidationFailed
 from customers.models import Customer
 from receivables import events
 from receivables.models import Invoice, Payment, PaymentStatus, PromiseStatus, PromiseToPay
-from receivables.services._checks import amount_checked
+from receivables.services._checks import actor, amount_checked
 
 
 def _grace_days() -> int:
@@ -69,7 +69,7 @@ def promise_to_pay_create(
         promised_date=promised_date,
         made_on=today,
         note=(note or "")[:255],
-        created_by=user if getattr(user, "is_authenticated", False) else None,
+        created_by=actor(user),
     )
     if invoices:
         promise.invoices.set(invoices)

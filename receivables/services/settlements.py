@@ -14,13 +14,10 @@ from receivables import events
 from receivables.lock_objects import invoice_lock, invoices_lock, payment_lock
 from receivables.models import Allocation, Invoice, InvoiceStatus, Payment, PaymentStatus
 from receivables.services._amounts import invoice_refresh_amounts
+from receivables.services._checks import actor
 from receivables.services.balances import balance_apply_change
 
 _AMOUNT_FIELDS = ["amount_paid", "open_amount", "status", "paid_date", "updated_at"]
-
-
-def _actor(user: Any) -> Any:
-    return user if getattr(user, "is_authenticated", False) else None
 
 
 def allocation_unapply(*, allocation: Allocation, user: Any = None) -> Allocation:
@@ -38,7 +35,7 @@ def allocation_unapply(*, allocation: Allocation, user: Any = None) -> Allocatio
                 code="allocation_already_unapplied",
             )
         locked.unapplied_at = timezone.now()
-        locked.unapplied_by = _actor(user)
+        locked.unapplied_by = actor(user)
         locked.save(update_fields=["unapplied_at", "unapplied_by", "updated_at"])
         payment.amount_allocated -= locked.amount
         payment.save(update_fields=["amount_allocated", "updated_at"])
@@ -96,7 +93,7 @@ def payment_apply_oldest_first(
                     invoice=invoice,
                     amount=amount,
                     allocated_on=when,
-                    created_by=_actor(user),
+                    created_by=actor(user),
                 )
             )
             invoice.amount_paid += amount
