@@ -32,7 +32,9 @@ class Command(BaseCommand):
             for login in result.logins
         ]
         widths = [max(len(row[i]) for row in rows) for i in range(3)]
-        self.stdout.write("Demo logins (staff users; sign in at /admin/):")
+        self.stdout.write(
+            "Demo logins (sign in at /accounts/login/ for the pages, /admin/ for the back office):"
+        )
         for index, row in enumerate(rows):
             line = "  ".join(value.ljust(width) for value, width in zip(row, widths, strict=False))
             self.stdout.write(f"  {line}  {row[3]}".rstrip())
