@@ -18,6 +18,7 @@ admin module; ``RowActionsMixin`` offers them (it reads the registry per request
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -50,7 +51,7 @@ _SHOWN_ROWS = 20  # rows named on an intermediate page
 _SHOWN_MESSAGES = 10  # per-row messages shown after an action
 
 
-class AdminAction:
+class AdminAction(ABC):
     """One operation on the selected rows of a changelist (see the module docstring).
 
     Subclasses set the attributes and implement ``perform``.
@@ -84,10 +85,11 @@ class AdminAction:
     def initial(self, rows: Sequence[Model]) -> dict[str, Any]:
         return {}
 
+    @abstractmethod
     def perform(
         self, modeladmin: Any, request: HttpRequest, rows: list[Model], form: forms.Form | None
     ) -> HttpResponseBase | None:
-        raise NotImplementedError
+        """Do the action on the rows (the form is bound and valid when there is one)."""
 
     # --- what Django calls -----------------------------------------------------
 
@@ -186,11 +188,11 @@ class PerRowAction(AdminAction):
 
     failed: Any = _("was not changed")  # "<row> was not changed: <the service's reason>"
 
+    @abstractmethod
     def run(self, request: HttpRequest, row: Model, data: dict[str, Any]) -> str | Outcome:
         """Call the service for one row; return what was done (a message naming the
         row; an ``Outcome`` for another level than success). Raise the service's
         ``ApplicationError``/``ValidationError`` to refuse."""
-        raise NotImplementedError
 
     def perform(
         self, modeladmin: Any, request: HttpRequest, rows: list[Model], form: forms.Form | None

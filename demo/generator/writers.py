@@ -11,6 +11,7 @@ Writing is split in two: ``encode`` turns rows into what the driver needs
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -30,7 +31,7 @@ class Encoded:
     data: list  # CSV pieces (bytes) for COPY, or parameter tuples for executemany
 
 
-class Writer:
+class Writer(ABC):
     timestamp_suffix = " 09:00:00"
 
     def __init__(self) -> None:
@@ -53,18 +54,20 @@ class Writer:
         self._next_id[model] = first + count
         return np.arange(first, first + count, dtype=np.int64)
 
-    def encode(self, rows: Rows) -> Encoded:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def encode(self, rows: Rows) -> Encoded:
+        """Turn generated rows into what ``load`` writes (CSV text for COPY, tuples for SQLite)."""
 
     def load(self, encoded: Encoded) -> None:
         if encoded.count:
             self._load(encoded)
             self.rows_written += encoded.count
 
-    def _load(self, encoded: Encoded) -> None:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def _load(self, encoded: Encoded) -> None:
+        """Write one encoded table chunk to the database."""
 
-    def finish(self) -> None:
+    def finish(self) -> None:  # noqa: B027 - a hook; most writers have nothing to finish
         """Called inside the transaction once every row is written."""
 
     def analyze(self) -> None:
