@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABCMeta, abstractmethod
 from typing import ClassVar
 
 from django.db.models import Model, QuerySet
@@ -10,7 +11,7 @@ from rest_framework import viewsets
 from crm.api.filters import FILTER_BACKENDS
 
 
-class ScopedViewSet(viewsets.GenericViewSet):
+class ScopedViewSet(viewsets.GenericViewSet, metaclass=ABCMeta):
     """A ``GenericViewSet`` whose rows come from one selector for the request's user.
 
     Subclasses set ``model`` and ``permission_classes`` and implement
@@ -24,8 +25,9 @@ class ScopedViewSet(viewsets.GenericViewSet):
     # No permission_classes here: each viewset names its own, DenyAll stays the default.
     filter_backends = FILTER_BACKENDS
 
+    @abstractmethod
     def scoped_queryset(self) -> QuerySet:
-        raise NotImplementedError(f"{type(self).__name__} must implement scoped_queryset()")
+        """The rows this user may see (a selector call); get_queryset builds on it."""
 
     def get_queryset(self) -> QuerySet:
         if getattr(self, "swagger_fake_view", False):
