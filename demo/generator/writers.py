@@ -19,6 +19,7 @@ import numpy as np
 from django.core.management.color import no_style
 from django.db import connection, models
 
+from crm.exceptions import ApplicationError
 from demo.generator import rows as r
 from demo.generator.rows import Rows
 
@@ -216,4 +217,8 @@ def writer_for_connection() -> Writer:
         return PostgresCopyWriter()
     if connection.vendor == "sqlite":
         return SqliteWriter()
-    raise NotImplementedError(f"The demo generator does not support {connection.vendor}.")
+    raise ApplicationError(
+        f"The demo generator writes to PostgreSQL or SQLite, not {connection.vendor}; "
+        "point DATABASE_URL at a postgres:// or sqlite:// database.",
+        code="unsupported_database",
+    )

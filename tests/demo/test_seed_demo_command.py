@@ -164,3 +164,16 @@ def test_a_single_customer_over_any_history_works(months):
     assert CreditProfile.objects.filter(customer=customer).exists()
     assert customer.contacts.exists()
     assert customer.sales_rep.username in {"sales", "sales02", "sales03"}
+
+
+def test_an_unsupported_database_is_named_in_a_clear_error(monkeypatch):
+    from django.db import connection
+
+    from crm.exceptions import ApplicationError
+    from demo.generator.writers import writer_for_connection
+
+    monkeypatch.setattr(connection, "vendor", "oracle")
+    with pytest.raises(ApplicationError) as error:
+        writer_for_connection()
+    assert error.value.code == "unsupported_database"
+    assert "not oracle" in error.value.message
