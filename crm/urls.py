@@ -32,4 +32,5 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("healthz/", healthz, name="healthz"),
     path("receivables/", include("receivables.urls")),
+    path("notifications/", include("notifications.urls")),
 ]

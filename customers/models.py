@@ -89,6 +89,13 @@ class Customer(TimeStampedModel):
     # Written by analytics through customers.services.customer_tier_set.
     tier = models.CharField(_("tier"), max_length=16, choices=Tier.choices, default=Tier.NORMAL)
     tier_changed_at = models.DateTimeField(_("tier changed at"), null=True, blank=True)
+    # Written by credit through customers.services.customer_risk_set_many: the
+    # grade of the latest score and its probability of default, so that apps
+    # to the left of credit (the collections worklist) can rank by expected loss.
+    risk_grade = models.CharField(_("risk grade"), max_length=1, blank=True)
+    probability_of_default = models.DecimalField(
+        _("probability of default"), max_digits=5, decimal_places=4, null=True, blank=True
+    )
 
     class Meta:
         ordering = ["code"]
@@ -101,6 +108,11 @@ class Customer(TimeStampedModel):
             ),
             models.CheckConstraint(condition=~Q(code=""), name="customer_code_not_blank"),
             models.CheckConstraint(condition=~Q(name=""), name="customer_name_not_blank"),
+            models.CheckConstraint(
+                condition=Q(probability_of_default__isnull=True)
+                | Q(probability_of_default__gte=0, probability_of_default__lte=1),
+                name="customer_probability_of_default_0_1",
+            ),
         ]
         indexes = [
             models.Index(fields=["sales_rep", "code"], name="customer_sales_rep_idx"),

@@ -23,3 +23,7 @@ dispute_resolved = Signal()
 promise_made = Signal()
 promise_kept = Signal()
 promise_broken = Signal()
+# Dunning escalations, announced when the notice of a level that carries them
+# is sent. kwargs: notice_id, customer_id, level_id, reason (plain language)
+dunning_hold_requested = Signal()
+dunning_agency_flagged = Signal()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -161,3 +162,22 @@ def customer_tier_set(*, customer_id: int, tier: str) -> bool:
             sender=Customer, customer_id=customer_id, changed_fields=["tier"]
         )
     return bool(updated)
+
+
+def customer_risk_set_many(*, risks: dict[int, tuple[str, Decimal | None]]) -> int:
+    """Store the risk grade and probability of default credit computed, in bulk.
+
+    ``risks`` maps customer id to ``(grade, probability_of_default)``; returns
+    the number of customers written. One UPDATE per batch, no per-row events:
+    the caller (credit's scoring) announces its own event.
+    """
+    rows = []
+    for customer_id, (grade, probability) in risks.items():
+        if probability is not None and not (Decimal(0) <= probability <= Decimal(1)):
+            raise ValidationFailed.for_field(
+                "probability_of_default",
+                f"Probability of default {probability} of customer {customer_id} is outside 0..1.",
+            )
+        rows.append(Customer(pk=customer_id, risk_grade=grade, probability_of_default=probability))
+    Customer.objects.bulk_update(rows, ["risk_grade", "probability_of_default"], batch_size=2000)
+    return len(rows)
