@@ -86,6 +86,7 @@ def _customer_rows(
             "status": r.text(np.where(c.is_inactive, "inactive", "active")),
             "customer_since": r.date(c.since),
             "tier": r.text("normal"),
+            "risk_grade": r.text(""),  # written by the first credit scoring run
         },
     ), domains
 

@@ -1,0 +1,11 @@
+"""Domain events announced by the credit app (analytics subscribes)."""
+
+from django.dispatch import Signal
+
+# A hold was placed or released. kwargs: customer_id, is_on_hold, reason
+credit_hold_changed = Signal()
+# A credit limit changed on final approval, expiry or import. kwargs: customer_id, old_limit, new_limit
+credit_limit_changed = Signal()
+# Scoring changed some customers' grades.
+# kwargs: changes (list of (customer_id, old_grade, new_grade)), version
+credit_grades_changed = Signal()
