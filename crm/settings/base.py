@@ -197,6 +197,18 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=6, minute=0),
         "options": {"expires": 6 * 3600},
     },
+    # Credit scoring (#5): backtest + PD per grade, then score every customer.
+    "credit-scores-nightly": {
+        "task": "credit.credit_scores_nightly",
+        "schedule": crontab(hour=1, minute=0),
+        "options": {"expires": 6 * 3600},
+    },
+    # Credit scoring (#5): rescore customers with an invoice that became overdue yesterday.
+    "credit-scores-newly-overdue": {
+        "task": "credit.credit_scores_newly_overdue",
+        "schedule": crontab(hour=0, minute=30),
+        "options": {"expires": 6 * 3600},
+    },
 }
 
 # --- REST API ---------------------------------------------------------------
@@ -252,6 +264,81 @@ CRM_DUNNING_SEND_MAX_RETRIES = read("CRM_DUNNING_SEND_MAX_RETRIES", env.int, def
 CRM_DUNNING_ATTACH_STATEMENT = read("CRM_DUNNING_ATTACH_STATEMENT", env.bool, default=True)
 # Upper edges (days past due) of the aging buckets after "Current"; the last bucket is open-ended.
 CRM_AGING_BUCKET_EDGES = read_increasing_days("CRM_AGING_BUCKET_EDGES", default=(30, 60, 90, 120))
+
+# --- Credit scoring (issue #5, credit/scoring/) -------------------------------
+# The scorecard of DESIGN §7. Each component scores max_points times the
+# fraction read off its curve ([value, fraction] pairs, values increasing,
+# straight lines between them, flat beyond the ends); if_missing is the
+# fraction for a customer without the data (no paid invoices, no limit...).
+# Change anything and bump "version": every stored score names its version.
+# Override from the environment with CRM_CREDIT_SCORING_JSON (a JSON object
+# whose top-level keys replace these) or in a python settings module.
+CRM_CREDIT_SCORING = {
+    "version": "2026.11-1",
+    "components": {
+        # Amount-weighted days late of invoices paid in the last 12 months.
+        "days_late": {
+            "max_points": 250,
+            "curve": [[0, 1.0], [2, 0.9], [6, 0.6], [12, 0.3], [25, 0.0]],
+            "if_missing": 0.7,
+        },
+        # Share of invoices paid in the last 12 months that were paid more than 30 days late.
+        "paid_over_30_late": {
+            "max_points": 150,
+            "curve": [[0, 1.0], [0.02, 0.7], [0.06, 0.3], [0.15, 0.0]],
+            "if_missing": 0.7,
+        },
+        # Share of the open balance that is more than 60 days past due.
+        "open_over_60": {
+            "max_points": 200,
+            "curve": [[0, 1.0], [0.05, 0.4], [0.25, 0.0]],
+            "if_missing": 1.0,
+        },
+        # Exposure (open AR) divided by the credit limit.
+        "utilization": {
+            "max_points": 100,
+            "curve": [[0, 1.0], [0.6, 0.9], [1.0, 0.4], [1.5, 0.0]],
+            "if_missing": 0.5,
+        },
+        # Days since the customer relationship began.
+        "tenure": {
+            "max_points": 75,
+            "curve": [[0, 0.0], [180, 0.3], [730, 0.8], [1825, 1.0]],
+            "if_missing": 0.0,
+        },
+        # Disputes opened per invoice issued, last 12 months.
+        "dispute_rate": {
+            "max_points": 75,
+            "curve": [[0, 1.0], [0.02, 0.6], [0.08, 0.0]],
+            "if_missing": 1.0,
+        },
+        # Payments that bounced in the last 12 months.
+        "bounced_payments": {
+            "max_points": 75,
+            "curve": [[0, 1.0], [1, 0.4], [3, 0.0]],
+            "if_missing": 1.0,
+        },
+        # Amount-weighted days late of the last 3 months minus those of the 9 before.
+        "trend": {
+            "max_points": 75,
+            "curve": [[-5, 1.0], [0, 0.8], [5, 0.4], [15, 0.0]],
+            "if_missing": 0.8,
+        },
+    },
+    # Lowest score of each grade, best first; the last grade takes everything below.
+    "grades": [["A", 800], ["B", 650], ["C", 500], ["D", 350], ["E", 0]],
+    # Backtest and probability of default: scores as of observation_months ago
+    # against "an invoice default_days_past_due+ days past due" since then.
+    "observation_months": 6,
+    "default_days_past_due": 60,
+    # PD per grade = (defaults + k * portfolio rate) / (customers + k), at least the floor.
+    "pd_smoothing_customers": 20,
+    "pd_floor": "0.0010",
+}
+CRM_CREDIT_SCORING = {
+    **CRM_CREDIT_SCORING,
+    **read("CRM_CREDIT_SCORING_JSON", env.json, default={}),
+}
 
 # --- Logging ----------------------------------------------------------------
 LOGGING = {
