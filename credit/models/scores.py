@@ -21,6 +21,7 @@ class CreditScore(models.Model):
         verbose_name=_("customer"),
         on_delete=models.CASCADE,
         related_name="credit_scores",
+        db_index=False,  # the history index (customer, -computed_at) serves lookups by customer
     )
     computed_at = models.DateTimeField(_("computed at"))
     as_of = models.DateField(_("inputs as of"))

@@ -278,31 +278,31 @@ CRM_CREDIT_SCORING = {
     "components": {
         # Amount-weighted days late of invoices paid in the last 12 months.
         "days_late": {
-            "max_points": 250,
+            "max_points": 260,
             "curve": [[0, 1.0], [2, 0.9], [6, 0.6], [12, 0.3], [25, 0.0]],
             "if_missing": 0.7,
         },
         # Share of invoices paid in the last 12 months that were paid more than 30 days late.
         "paid_over_30_late": {
-            "max_points": 150,
+            "max_points": 170,
             "curve": [[0, 1.0], [0.02, 0.7], [0.06, 0.3], [0.15, 0.0]],
             "if_missing": 0.7,
         },
         # Share of the open balance that is more than 60 days past due.
         "open_over_60": {
-            "max_points": 200,
+            "max_points": 240,
             "curve": [[0, 1.0], [0.05, 0.4], [0.25, 0.0]],
             "if_missing": 1.0,
         },
         # Exposure (open AR) divided by the credit limit.
         "utilization": {
-            "max_points": 100,
+            "max_points": 125,
             "curve": [[0, 1.0], [0.6, 0.9], [1.0, 0.4], [1.5, 0.0]],
             "if_missing": 0.5,
         },
         # Days since the customer relationship began.
         "tenure": {
-            "max_points": 75,
+            "max_points": 40,
             "curve": [[0, 0.0], [180, 0.3], [730, 0.8], [1825, 1.0]],
             "if_missing": 0.0,
         },
@@ -314,14 +314,14 @@ CRM_CREDIT_SCORING = {
         },
         # Payments that bounced in the last 12 months.
         "bounced_payments": {
-            "max_points": 75,
+            "max_points": 50,
             "curve": [[0, 1.0], [1, 0.4], [3, 0.0]],
             "if_missing": 1.0,
         },
         # Amount-weighted days late of the last 3 months minus those of the 9 before.
         "trend": {
-            "max_points": 75,
-            "curve": [[-5, 1.0], [0, 0.8], [5, 0.4], [15, 0.0]],
+            "max_points": 40,
+            "curve": [[0, 1.0], [5, 0.5], [15, 0.0]],
             "if_missing": 0.8,
         },
     },

@@ -1,0 +1,250 @@
+"""The scorecard's inputs, aggregated in SQL per customer as of a date.
+
+A handful of GROUP BY queries (invoices with their settlements, disputes,
+bounced payments, customers with their credit limit) return one row per
+customer; pandas joins them into one frame. Nothing is looped over per
+customer in Python.
+
+Point in time: with ``point_in_time=True`` an invoice's open amount on the
+as-of date is rebuilt from the allocations, credit notes and write-offs dated
+on or before it, and only events dated on or before it count, so a backtest
+sees exactly what was known then. For today's scores the invoices' maintained
+``open_amount`` gives the same figure without reading the settlements.
+
+The customer's credit limit is today's (the limit history is not read), and a
+payment counts as bounced from the day it was received.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+from django.db import connection
+
+from credit.models import CreditProfile
+from customers.models import Customer
+from receivables.models import (
+    Allocation,
+    CreditNote,
+    Dispute,
+    Invoice,
+    InvoiceStatus,
+    Payment,
+    PaymentStatus,
+    WriteOff,
+)
+
+WINDOW_DAYS = 365  # the last 12 months
+RECENT_DAYS = 91  # the last 3 months, for the trend
+PAID_LATE_DAYS = 30
+OPEN_PAST_DUE_DAYS = 60
+
+INPUT_COLUMNS = (
+    "customer_since",
+    "credit_limit",
+    "paid_weight",
+    "late_weighted",
+    "paid_count",
+    "paid_over_30_count",
+    "recent_weight",
+    "recent_late_weighted",
+    "earlier_weight",
+    "earlier_late_weighted",
+    "open_total",
+    "open_over_60",
+    "invoices_issued",
+    "disputes",
+    "bounced_payments",
+)
+
+
+def _literal(day: date) -> str:
+    """A date as an SQL literal. Only ``date`` objects get here, never user text."""
+    if not isinstance(day, date):
+        raise TypeError(f"expected a date, got {day!r}")
+    text = day.isoformat()
+    return f"DATE '{text}'" if connection.vendor == "postgresql" else f"'{text}'"
+
+
+def _days_between(later: str, earlier: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"({later} - {earlier})"
+    return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
+
+
+def _as_float(expression: str) -> str:
+    """Aggregates come back as floats (they are score inputs, not money)."""
+    kind = "DOUBLE PRECISION" if connection.vendor == "postgresql" else "REAL"
+    return f"CAST({expression} AS {kind})"
+
+
+def _customer_filter(column: str, customer_ids: Iterable[int] | None) -> str:
+    if customer_ids is None:
+        return ""
+    ids = sorted({int(pk) for pk in customer_ids})  # integers only: safe to inline
+    return f" AND {column} IN ({','.join(map(str, ids)) or 'NULL'})"
+
+
+def _invoice_rows(as_of: date, *, point_in_time: bool, customers: str) -> str:
+    """One row per non-void invoice issued by ``as_of``: total, due, settled date, open amount."""
+    t = _literal(as_of)
+    if not point_in_time:
+        return f"""
+            SELECT i.customer_id, {_as_float("i.total")} AS total, i.issue_date, i.due_date,
+                   i.paid_date AS settled_on, {_as_float("i.open_amount")} AS open_at
+            FROM {Invoice._meta.db_table} i
+            WHERE i.status <> '{InvoiceStatus.VOID}' AND i.issue_date <= {t}{customers}
+        """  # noqa: S608 (table names, constants and date literals only)
+    next_day = _literal(as_of + timedelta(days=1))
+    return f"""
+        SELECT i.customer_id, {_as_float("i.total")} AS total, i.issue_date, i.due_date,
+               CASE WHEN i.paid_date <= {t} THEN i.paid_date END AS settled_on,
+               {_as_float("i.total - COALESCE(s.amount, 0)")} AS open_at
+        FROM {Invoice._meta.db_table} i
+        LEFT JOIN (
+            SELECT invoice_id, SUM(amount) AS amount FROM (
+                SELECT a.invoice_id, a.amount FROM {Allocation._meta.db_table} a
+                WHERE a.allocated_on <= {t}
+                  AND (a.unapplied_at IS NULL OR a.unapplied_at >= {next_day})
+                UNION ALL
+                SELECT c.invoice_id, c.amount FROM {CreditNote._meta.db_table} c
+                WHERE c.invoice_id IS NOT NULL AND c.issue_date <= {t}
+                UNION ALL
+                SELECT w.invoice_id, w.amount FROM {WriteOff._meta.db_table} w
+                WHERE w.written_off_on <= {t}
+            ) settlements GROUP BY invoice_id
+        ) s ON s.invoice_id = i.id
+        WHERE i.status <> '{InvoiceStatus.VOID}' AND i.issue_date <= {t}{customers}
+    """  # noqa: S608 (table names, constants and date literals only)
+
+
+def _invoice_aggregates_sql(
+    as_of: date, *, point_in_time: bool, customer_ids: Iterable[int] | None
+) -> str:
+    t = _literal(as_of)
+    window = _literal(as_of - timedelta(days=WINDOW_DAYS))
+    recent = _literal(as_of - timedelta(days=RECENT_DAYS))
+    past_due_cut = _literal(as_of - timedelta(days=OPEN_PAST_DUE_DAYS))
+    days_late = (
+        f"(CASE WHEN settled_on > due_date THEN {_days_between('settled_on', 'due_date')} "
+        "ELSE 0 END)"
+    )
+    paid = f"settled_on > {window} AND settled_on <= {t}"
+    rows = _invoice_rows(
+        as_of,
+        point_in_time=point_in_time,
+        customers=_customer_filter("i.customer_id", customer_ids),
+    )
+    return f"""
+        SELECT customer_id,
+          SUM(CASE WHEN {paid} THEN total ELSE 0 END) AS paid_weight,
+          SUM(CASE WHEN {paid} THEN total * {days_late} ELSE 0 END) AS late_weighted,
+          SUM(CASE WHEN {paid} THEN 1 ELSE 0 END) AS paid_count,
+          SUM(CASE WHEN {paid} AND {days_late} > {PAID_LATE_DAYS} THEN 1 ELSE 0 END)
+            AS paid_over_30_count,
+          SUM(CASE WHEN {paid} AND settled_on > {recent} THEN total ELSE 0 END) AS recent_weight,
+          SUM(CASE WHEN {paid} AND settled_on > {recent} THEN total * {days_late} ELSE 0 END)
+            AS recent_late_weighted,
+          SUM(CASE WHEN {paid} AND settled_on <= {recent} THEN total ELSE 0 END)
+            AS earlier_weight,
+          SUM(CASE WHEN {paid} AND settled_on <= {recent} THEN total * {days_late} ELSE 0 END)
+            AS earlier_late_weighted,
+          SUM(CASE WHEN open_at > 0 THEN open_at ELSE 0 END) AS open_total,
+          SUM(CASE WHEN open_at > 0 AND due_date < {past_due_cut} THEN open_at ELSE 0 END)
+            AS open_over_60,
+          SUM(CASE WHEN issue_date > {window} THEN 1 ELSE 0 END) AS invoices_issued
+        FROM ({rows}) invoices
+        GROUP BY customer_id
+    """  # noqa: S608 (table names, constants and date literals only)
+
+
+def _disputes_sql(as_of: date, customer_ids: Iterable[int] | None) -> str:
+    window, t = _literal(as_of - timedelta(days=WINDOW_DAYS)), _literal(as_of)
+    return f"""
+        SELECT i.customer_id, COUNT(*) AS disputes
+        FROM {Dispute._meta.db_table} d JOIN {Invoice._meta.db_table} i ON i.id = d.invoice_id
+        WHERE d.opened_on > {window} AND d.opened_on <= {t}
+          {_customer_filter("i.customer_id", customer_ids)}
+        GROUP BY i.customer_id
+    """  # noqa: S608 (table names, constants and date literals only)
+
+
+def _bounced_sql(as_of: date, customer_ids: Iterable[int] | None) -> str:
+    window, t = _literal(as_of - timedelta(days=WINDOW_DAYS)), _literal(as_of)
+    return f"""
+        SELECT p.customer_id, COUNT(*) AS bounced_payments
+        FROM {Payment._meta.db_table} p
+        WHERE p.status = '{PaymentStatus.BOUNCED}' AND p.received_date > {window}
+          AND p.received_date <= {t}{_customer_filter("p.customer_id", customer_ids)}
+        GROUP BY p.customer_id
+    """  # noqa: S608 (table names, constants and date literals only)
+
+
+def _customers_sql(
+    as_of: date, customer_ids: Iterable[int] | None, *, with_invoices_only: bool
+) -> str:
+    t = _literal(as_of)
+    invoiced = (
+        f""" AND EXISTS (SELECT 1 FROM {Invoice._meta.db_table} i WHERE i.customer_id = c.id
+             AND i.status <> '{InvoiceStatus.VOID}' AND i.issue_date <= {t})"""  # noqa: S608
+        if with_invoices_only
+        else ""
+    )
+    return f"""
+        SELECT c.id AS customer_id, c.customer_since, {_as_float("p.credit_limit")} AS credit_limit
+        FROM {Customer._meta.db_table} c
+        LEFT JOIN {CreditProfile._meta.db_table} p ON p.customer_id = c.id
+        WHERE c.customer_since <= {t}{_customer_filter("c.id", customer_ids)}{invoiced}
+    """  # noqa: S608 (table names, constants and date literals only)
+
+
+def _frame(sql: str) -> pd.DataFrame:
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        columns = [column[0] for column in cursor.description]
+        return pd.DataFrame.from_records(cursor.fetchall(), columns=columns)
+
+
+def score_inputs(
+    *,
+    as_of: date,
+    customer_ids: Iterable[int] | None = None,
+    point_in_time: bool = False,
+    with_invoices_only: bool = False,
+) -> pd.DataFrame:
+    """Raw per-customer inputs as of ``as_of``, indexed by customer id (see INPUT_COLUMNS).
+
+    ``customer_ids`` limits the frame to those customers (event-driven
+    rescoring); ``with_invoices_only`` keeps customers with an invoice issued by
+    ``as_of`` (the backtest's population). Customers who joined after
+    ``as_of`` are left out.
+    """
+    if customer_ids is not None:
+        customer_ids = list(customer_ids)
+    customers = _frame(_customers_sql(as_of, customer_ids, with_invoices_only=with_invoices_only))
+    customers = customers.set_index("customer_id")
+    parts = [
+        _invoice_aggregates_sql(as_of, point_in_time=point_in_time, customer_ids=customer_ids),
+        _disputes_sql(as_of, customer_ids),
+        _bounced_sql(as_of, customer_ids),
+    ]
+    frame = customers
+    for sql in parts:
+        part = _frame(sql).set_index("customer_id")
+        frame = frame.join(part, how="left")
+    numeric = [column for column in INPUT_COLUMNS if column != "customer_since"]
+    for column in numeric:
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
+    counts = ["paid_weight", "late_weighted", "paid_count", "paid_over_30_count",
+              "recent_weight", "recent_late_weighted", "earlier_weight",
+              "earlier_late_weighted", "open_total", "open_over_60", "invoices_issued",
+              "disputes", "bounced_payments"]  # fmt: skip
+    frame[counts] = frame[counts].fillna(0.0)
+    frame["tenure_days"] = (
+        pd.Timestamp(as_of) - pd.to_datetime(frame["customer_since"])
+    ).dt.days.astype(float)
+    frame.index = frame.index.astype(np.int64)
+    return frame.sort_index()

@@ -1,0 +1,65 @@
+"""Reads of scores and backtests; scores are scoped like customers."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import F, QuerySet
+
+from credit.models import CreditBacktest, CreditScore
+from credit.scoring.inputs import OPEN_PAST_DUE_DAYS
+from customers.models import Customer
+from customers.selectors import customer_visibility_q
+from receivables.models import Invoice
+
+HISTORY_POINTS = 24
+
+
+def _latest() -> QuerySet[CreditScore]:
+    """Scores that are their customer's latest (joined through the one-row-per-customer table)."""
+    return CreditScore.objects.filter(customer__latest_credit_score__score=F("pk"))
+
+
+def credit_score_latest_list(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[CreditScore]:
+    """The latest score of every customer the user may see."""
+    return (
+        _latest()
+        .filter(customer_visibility_q(user=user, prefix="customer__"))
+        .select_related("customer")
+    )
+
+
+def credit_score_latest_get(*, customer: Customer) -> CreditScore | None:
+    return _latest().filter(customer=customer).first()
+
+
+def credit_score_history(*, customer: Customer, limit: int = HISTORY_POINTS) -> list[CreditScore]:
+    """The customer's newest ``limit`` scores, oldest first (for the history chart)."""
+    rows = list(
+        CreditScore.objects.filter(customer=customer)
+        .order_by("-computed_at", "-id")
+        .only("computed_at", "score", "grade", "version")[:limit]
+    )
+    return rows[::-1]
+
+
+def credit_backtest_list() -> QuerySet[CreditBacktest]:
+    return CreditBacktest.objects.order_by("-computed_at", "-id")
+
+
+def credit_backtest_latest() -> CreditBacktest | None:
+    return credit_backtest_list().first()
+
+
+def customers_newly_overdue_ids(*, today: date) -> list[int]:
+    """Customers with an open invoice that became overdue today (due yesterday) or crossed
+    60 days past due today: the two days on which an invoice changes the score by itself."""
+    due_dates = [today - timedelta(days=1), today - timedelta(days=OPEN_PAST_DUE_DAYS + 1)]
+    return sorted(
+        set(
+            Invoice.objects.filter(open_amount__gt=0, due_date__in=due_dates)
+            .values_list("customer_id", flat=True)
+            .distinct()
+        )
+    )

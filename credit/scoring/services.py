@@ -1,0 +1,208 @@
+"""Scoring customers and running the backtest: the writes of credit scoring."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+from dateutil.relativedelta import relativedelta
+from django.db import connection, transaction
+from django.utils import timezone
+
+from credit.events import credit_grades_changed
+from credit.models import CreditBacktest, CreditScore
+from credit.scoring.config import Scorecard, scorecard_get
+from credit.scoring.inputs import score_inputs
+from credit.scoring.metrics import (
+    auc_of,
+    grade_table,
+    ks_curve,
+    ks_of,
+    migration_matrix,
+    roc_points,
+)
+from credit.scoring.outcomes import defaulted_customer_ids
+from credit.scoring.scorecard import component_values, scores_compute
+from credit.scoring.writing import ScoreRows, score_rows, scores_write
+from customers.models import Customer
+from customers.services import customer_risk_set_many
+
+_LOCK_KEY = zlib.crc32(b"credit.scoring") & 0x7FFFFFFF
+
+
+@dataclass(frozen=True)
+class ScoringResult:
+    version: str
+    as_of: date
+    scored: int
+    grade_changes: list[tuple[int, str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ScoredFrame:
+    """Scores of a frame of customers, not stored yet: inputs, values, points, score, grade."""
+
+    values: pd.DataFrame
+    points: pd.DataFrame  # points_<component>, score, grade
+
+    @property
+    def customer_ids(self) -> np.ndarray:
+        return self.points.index.to_numpy()
+
+
+def scored_frame(
+    *,
+    as_of: date,
+    scorecard: Scorecard,
+    customer_ids: Iterable[int] | None = None,
+    point_in_time: bool = False,
+    with_invoices_only: bool = False,
+) -> ScoredFrame:
+    """Inputs aggregated in SQL, then scored vectorized; nothing is written."""
+    inputs = score_inputs(
+        as_of=as_of,
+        customer_ids=customer_ids,
+        point_in_time=point_in_time,
+        with_invoices_only=with_invoices_only,
+    )
+    values = component_values(inputs)
+    return ScoredFrame(values=values, points=scores_compute(values, scorecard=scorecard))
+
+
+def _serialize_scoring() -> None:
+    """One scoring write at a time (PostgreSQL advisory lock held to the end of the
+    transaction), so the latest score of a customer is always the newest one."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+
+
+def probabilities_of_default(*, version: str) -> dict[str, Decimal]:
+    """PD per grade from the newest backtest of ``version`` (empty without one)."""
+    backtest = (
+        CreditBacktest.objects.filter(version=version).order_by("-computed_at", "-id").first()
+    )
+    if backtest is None:
+        return {}
+    return {row["grade"]: Decimal(row["probability_of_default"]) for row in backtest.grades}
+
+
+def _risk_changes(
+    rows: ScoreRows, *, all_customers: bool
+) -> tuple[dict[int, tuple[str, Decimal | None]], list[tuple[int, str, str]]]:
+    current = (
+        Customer.objects.all()
+        if all_customers
+        else Customer.objects.filter(pk__in=rows.customer_ids)
+    )
+    before = {pk: (grade, pd) for pk, grade, pd in current.values_list(
+        "pk", "risk_grade", "probability_of_default"
+    )}  # fmt: skip
+    risks, changes = {}, []
+    for customer_id, grade, probability in zip(
+        rows.customer_ids, rows.grades, rows.probabilities, strict=True
+    ):
+        old_grade, old_pd = before.get(customer_id, ("", None))
+        if (old_grade, old_pd) != (grade, probability):
+            risks[customer_id] = (grade, probability)
+        if old_grade != grade:
+            changes.append((customer_id, old_grade, grade))
+    return risks, changes
+
+
+def credit_scores_compute(
+    *,
+    customer_ids: Iterable[int] | None = None,
+    as_of: date | None = None,
+    scorecard: Scorecard | None = None,
+) -> ScoringResult:
+    """Score the customers (all of them when ``customer_ids`` is None) as of ``as_of``.
+
+    Stores a score per customer with its components and reasons, points the
+    latest score at it, writes the grade and probability of default to the
+    customer (only where they changed) and announces ``credit_grades_changed``
+    for the customers whose grade changed. One transaction; one scoring run
+    writes at a time.
+    """
+    scorecard = scorecard or scorecard_get()
+    today = timezone.localdate()
+    as_of = as_of or today
+    ids = None if customer_ids is None else sorted({int(pk) for pk in customer_ids})
+    if ids == []:
+        return ScoringResult(version=scorecard.version, as_of=as_of, scored=0)
+    with transaction.atomic():
+        _serialize_scoring()
+        frame = scored_frame(
+            as_of=as_of, scorecard=scorecard, customer_ids=ids, point_in_time=as_of < today
+        )
+        rows = score_rows(
+            frame.points,
+            frame.values,
+            scorecard=scorecard,
+            pd_by_grade=probabilities_of_default(version=scorecard.version),
+        )
+        scores_write(rows, computed_at=timezone.now(), as_of=as_of, version=scorecard.version)
+        risks, changes = _risk_changes(rows, all_customers=ids is None)
+        if risks:
+            customer_risk_set_many(risks=risks)
+        if changes:
+            credit_grades_changed.send(
+                sender=CreditScore, changes=changes, version=scorecard.version
+            )
+    return ScoringResult(
+        version=scorecard.version, as_of=as_of, scored=len(rows.customer_ids), grade_changes=changes
+    )
+
+
+def credit_backtest_run(
+    *, as_of: date | None = None, scorecard: Scorecard | None = None
+) -> CreditBacktest:
+    """Score every customer as of ``as_of`` minus the observation months with what was
+    known then, observe who defaulted since, and store AUC, Gini, KS, the grade
+    table (with each grade's probability of default) and the grade migration."""
+    scorecard = scorecard or scorecard_get()
+    as_of = as_of or timezone.localdate()
+    observation_date = as_of - relativedelta(months=scorecard.observation_months)
+    then = scored_frame(
+        as_of=observation_date,
+        scorecard=scorecard,
+        point_in_time=True,
+        with_invoices_only=True,
+    ).points
+    now = scored_frame(as_of=as_of, scorecard=scorecard, customer_ids=None).points
+    defaulted_ids = defaulted_customer_ids(
+        observation_date=observation_date,
+        as_of=as_of,
+        days_past_due=scorecard.default_days_past_due,
+    )
+    defaulted = then.index.isin(list(defaulted_ids))
+    scores = then["score"].to_numpy()
+    auc = auc_of(scores, defaulted)
+    grades_now = now["grade"].reindex(then.index).fillna("").to_numpy()
+    return CreditBacktest.objects.create(
+        computed_at=timezone.now(),
+        as_of=as_of,
+        observation_date=observation_date,
+        version=scorecard.version,
+        customers=len(then),
+        defaults=int(defaulted.sum()),
+        auc=None if auc is None else round(auc, 4),
+        gini=None if auc is None else round(2 * auc - 1, 4),
+        ks=None if (ks := ks_of(scores, defaulted)) is None else round(ks, 4),
+        grades=grade_table(then["grade"].to_numpy(), defaulted, scorecard=scorecard),
+        migration=migration_matrix(then["grade"].to_numpy(), grades_now, scorecard=scorecard),
+        roc=roc_points(scores, defaulted),
+        ks_curve=ks_curve(scores, defaulted),
+    )
+
+
+def credit_scores_nightly(*, as_of: date | None = None) -> ScoringResult:
+    """The nightly run: the backtest (which re-estimates each grade's PD), then every score."""
+    scorecard = scorecard_get()
+    credit_backtest_run(as_of=as_of, scorecard=scorecard)
+    return credit_scores_compute(as_of=as_of, scorecard=scorecard)

@@ -1,0 +1,199 @@
+"""Turning a scored frame into stored rows, fast enough for the whole portfolio.
+
+The components and reasons JSON of every customer is formatted from numpy
+columns with per-component templates (no per-customer ORM objects), then
+written with COPY on PostgreSQL; the latest-score table is upserted with one
+INSERT ... SELECT. SQLite (tests, trying the product) goes through the ORM.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+import numpy as np
+from django.db import connection
+from django.utils import translation
+
+from credit.models import CreditScore, CreditScoreLatest
+from credit.scoring.config import Scorecard
+from credit.scoring.reasons import reason_templates, reason_text
+from credit.scoring.scorecard import top_reasons
+
+BATCH_SIZE = 2000
+
+
+@dataclass(frozen=True)
+class ScoreRows:
+    customer_ids: list[int]
+    scores: list[int]
+    grades: list[str]
+    probabilities: list[Decimal | None]
+    components: list[str]  # JSON text
+    reasons: list[str]  # JSON text
+
+
+def _number(value: float) -> str:
+    return "null" if value != value else repr(round(value, 4))  # NaN -> null
+
+
+def _components_json(
+    names: list[str], maxima: list[float], values: np.ndarray, points: np.ndarray
+) -> list[str]:
+    template = (
+        "{"
+        + ", ".join(
+            f'"{name}": {{"value": %s, "points": %s, "max_points": {maxima[col]!r}}}'
+            for col, name in enumerate(names)
+        )
+        + "}"
+    )
+    columns = []
+    for col in range(len(names)):
+        columns.append([_number(v) for v in values[:, col].tolist()])
+        columns.append([repr(p) for p in points[:, col].tolist()])
+    return [template % row for row in zip(*columns, strict=True)]
+
+
+def _json_text(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _reason_pieces(name: str, values: list[float], lost: list[float], templates: dict) -> list[str]:
+    """The JSON object of one reason for each of these customers (all of one component)."""
+    head = f'{{"component": "{name}", "points_lost": '
+    if name not in templates or name == "bounced_payments":  # plural forms: text per row
+        return [
+            f'{head}{points!r}, "value": {_number(value)}, '
+            f'"text": {_json_text(reason_text(name, None if value != value else value, templates))}}}'
+            for value, points in zip(values, lost, strict=True)
+        ]
+    with_value, without_value, fill = templates[name]
+    missing_text = _json_text(without_value)
+    pieces = []
+    for value, points in zip(values, lost, strict=True):
+        if value != value:  # NaN: no data
+            pieces.append(f'{head}{points!r}, "value": null, "text": {missing_text}}}')
+        else:
+            text = _json_text(with_value % fill(value))
+            pieces.append(f'{head}{points!r}, "value": {_number(value)}, "text": {text}}}')
+    return pieces
+
+
+def _reasons_json(
+    names: list[str], lost: np.ndarray, values: np.ndarray, chosen: np.ndarray
+) -> list[str]:
+    n = len(values)
+    slots = [[""] * n for _ in range(chosen.shape[1])]
+    with translation.override("en"):
+        templates = reason_templates()
+        for slot in range(chosen.shape[1]):
+            target = slots[slot]
+            for col, name in enumerate(names):
+                rows = np.flatnonzero(chosen[:, slot] == col)
+                if not len(rows):
+                    continue
+                pieces = _reason_pieces(
+                    name, values[rows, col].tolist(), lost[rows, col].tolist(), templates
+                )
+                for row, piece in zip(rows.tolist(), pieces, strict=True):
+                    target[row] = piece
+    return [
+        "[" + ", ".join(piece for piece in pieces if piece) + "]"
+        for pieces in zip(*slots, strict=True)
+    ]
+
+
+def score_rows(
+    points_frame, values_frame, *, scorecard: Scorecard, pd_by_grade: dict[str, Decimal]
+) -> ScoreRows:
+    names = [component.name for component in scorecard.components]
+    maxima = [component.max_points for component in scorecard.components]
+    values = values_frame[names].to_numpy(dtype=float)
+    points = points_frame[[f"points_{name}" for name in names]].to_numpy(dtype=float)
+    lost = np.round(np.array(maxima)[None, :] - points, 1)
+    grades = points_frame["grade"].astype(str).tolist()
+    return ScoreRows(
+        customer_ids=points_frame.index.astype(int).tolist(),
+        scores=points_frame["score"].astype(int).tolist(),
+        grades=grades,
+        probabilities=[pd_by_grade.get(grade) for grade in grades],
+        components=_components_json(names, maxima, values, points),
+        reasons=_reasons_json(names, lost, values, top_reasons(points_frame, scorecard=scorecard)),
+    )
+
+
+_COPY_NULL = "\\N"
+
+
+def _copy_escape(text: str) -> str:
+    """COPY's text format: backslash, tab and newline escaped (JSON text has no raw
+    tabs or newlines, but a version name might)."""
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+
+
+def _copy_text(rows: ScoreRows, *, computed_at: datetime, as_of: date, version: str) -> str:
+    fixed = f"\t{computed_at.isoformat()}\t{as_of.isoformat()}\t"
+    tail = f"\t{_copy_escape(version)}\t"
+    return "".join(
+        f"{customer_id}{fixed}{score}\t{grade}\t{_COPY_NULL if probability is None else probability}"
+        f"{tail}{_copy_escape(components)}\t{_copy_escape(reasons)}\n"
+        for customer_id, score, grade, probability, components, reasons in zip(
+            rows.customer_ids, rows.scores, rows.grades, rows.probabilities,
+            rows.components, rows.reasons, strict=True,
+        )
+    )  # fmt: skip
+
+
+def _write_postgresql(rows: ScoreRows, *, computed_at: datetime, as_of: date, version: str) -> None:
+    score_table = CreditScore._meta.db_table
+    latest_table = CreditScoreLatest._meta.db_table
+    with connection.cursor() as cursor:
+        # The caller holds the scoring lock: no other run inserts scores meanwhile.
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {score_table}")  # noqa: S608
+        last_id = cursor.fetchone()[0]
+        columns = "customer_id, computed_at, as_of, score, grade, probability_of_default, version, components, reasons"
+        with cursor.cursor.copy(f"COPY {score_table} ({columns}) FROM STDIN") as copy:
+            copy.write(_copy_text(rows, computed_at=computed_at, as_of=as_of, version=version))
+        cursor.execute(
+            f"INSERT INTO {latest_table} (customer_id, score_id) "  # noqa: S608
+            f"SELECT customer_id, id FROM {score_table} WHERE id > %s "
+            "ON CONFLICT (customer_id) DO UPDATE SET score_id = EXCLUDED.score_id",
+            [last_id],
+        )
+
+
+def _write_portable(rows: ScoreRows, *, computed_at: datetime, as_of: date, version: str) -> None:
+    objects = CreditScore.objects.bulk_create(
+        [
+            CreditScore(
+                customer_id=customer_id, computed_at=computed_at, as_of=as_of, score=score,
+                grade=grade, probability_of_default=probability, version=version,
+                components=json.loads(components), reasons=json.loads(reasons),
+            )
+            for customer_id, score, grade, probability, components, reasons in zip(
+                rows.customer_ids, rows.scores, rows.grades, rows.probabilities,
+                rows.components, rows.reasons, strict=True,
+            )
+        ],
+        batch_size=BATCH_SIZE,
+    )  # fmt: skip
+    CreditScoreLatest.objects.bulk_create(
+        [CreditScoreLatest(customer_id=row.customer_id, score_id=row.pk) for row in objects],
+        batch_size=BATCH_SIZE,
+        update_conflicts=True,
+        unique_fields=["customer"],
+        update_fields=["score"],
+    )
+
+
+def scores_write(rows: ScoreRows, *, computed_at: datetime, as_of: date, version: str) -> None:
+    """Store one score per row and make it its customer's latest (inside the caller's transaction)."""
+    if not rows.customer_ids:
+        return
+    if connection.vendor == "postgresql":
+        _write_postgresql(rows, computed_at=computed_at, as_of=as_of, version=version)
+    else:
+        _write_portable(rows, computed_at=computed_at, as_of=as_of, version=version)
