@@ -174,7 +174,9 @@ def credit_backtest_run(
         point_in_time=True,
         with_invoices_only=True,
     ).points
-    now = scored_frame(as_of=as_of, scorecard=scorecard, customer_ids=None).points
+    now = scored_frame(
+        as_of=as_of, scorecard=scorecard, point_in_time=as_of < timezone.localdate()
+    ).points
     defaulted_ids = defaulted_customer_ids(
         observation_date=observation_date,
         as_of=as_of,

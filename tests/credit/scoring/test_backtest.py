@@ -1,0 +1,104 @@
+"""The default event, the backtest run, and the PD it hands to scoring."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from dateutil.relativedelta import relativedelta
+
+from credit.models import CreditBacktest, CreditScore
+from credit.scoring.outcomes import defaulted_customer_ids
+from credit.scoring.services import credit_backtest_run, credit_scores_nightly
+from receivables.services import invoice_void
+from tests.credit.scoring.ledger import AS_OF, day, invoice, paid_invoice
+from tests.factories.credit import CreditProfileFactory
+from tests.factories.customers import CustomerFactory
+
+pytestmark = pytest.mark.django_db
+
+T = AS_OF - relativedelta(months=6)  # the observation date
+T_OFFSET = (T - AS_OF).days
+
+
+def _defaulted(*customers) -> set[int]:
+    found = defaulted_customer_ids(observation_date=T, as_of=AS_OF, days_past_due=60)
+    return {customer.pk for customer in customers} & found
+
+
+@pytest.mark.parametrize(
+    ("due", "paid", "defaults"),
+    [
+        (T_OFFSET - 30, T_OFFSET + 40, True),  # reached 60 days past due after T, unpaid then
+        (T_OFFSET - 30, T_OFFSET + 20, False),  # paid before reaching 60 days
+        (T_OFFSET - 100, T_OFFSET + 2, True),  # already 60+ at T and still open after T
+        (T_OFFSET - 100, T_OFFSET + 1, False),  # settled on the first day of the window
+        (T_OFFSET - 200, T_OFFSET - 10, False),  # settled before the window
+        (-50, None, False),  # 50 days past due at the end: not 60 yet
+        (-60, None, True),  # exactly 60 days past due on the last day
+    ],
+)
+def test_default_event_is_an_invoice_60_days_past_due_within_the_window(due, paid, defaults):
+    customer = CustomerFactory(customer_since=day(-900))
+    if paid is None:
+        invoice(customer, total="100.00", due=due)
+    else:
+        paid_invoice(customer, total="100.00", due=due, paid=paid)
+    assert _defaulted(customer) == ({customer.pk} if defaults else set())
+
+
+def test_a_void_invoice_is_not_a_default():
+    customer = CustomerFactory(customer_since=day(-900))
+    bill = invoice(customer, total="100.00", due=-120)
+    invoice_void(invoice=bill, reason="Posted twice")
+    assert _defaulted(customer) == set()
+
+
+@pytest.fixture
+def portfolio():
+    """Two payers who behaved well before T and one who did not and then defaulted."""
+    customers = []
+    for late_days, defaults in [(0, False), (2, False), (45, True)]:
+        customer = CustomerFactory(customer_since=day(-1500))
+        CreditProfileFactory(customer=customer, credit_limit=Decimal("5000.00"))
+        for due in (T_OFFSET - 150, T_OFFSET - 90):
+            paid_invoice(customer, total="1000.00", due=due, paid=min(due + late_days, T_OFFSET))
+        if defaults:
+            invoice(customer, total="1000.00", due=T_OFFSET + 10)  # never paid
+        else:
+            paid_invoice(customer, total="1000.00", due=T_OFFSET + 10, paid=T_OFFSET + 10)
+        customers.append(customer)
+    return customers
+
+
+def test_backtest_scores_as_of_t_and_measures_separation(portfolio):
+    # when the backtest runs
+    backtest = credit_backtest_run(as_of=AS_OF)
+    # then it stored the run with perfect separation on this portfolio
+    assert CreditBacktest.objects.get() == backtest
+    assert backtest.observation_date == T
+    assert (backtest.customers, backtest.defaults) == (3, 1)
+    assert backtest.auc == 1.0
+    assert backtest.gini == 1.0
+    assert backtest.ks == 1.0
+    assert sum(row["customers"] for row in backtest.grades) == 3
+    assert sum(row["defaults"] for row in backtest.grades) == 1
+    assert sum(sum(row.values()) for row in backtest.migration.values()) == 3
+    assert backtest.roc[0] == [0.0, 0.0]
+    assert backtest.roc[-1] == [1.0, 1.0]
+
+
+def test_nightly_run_hands_the_backtest_pd_to_the_scores(portfolio):
+    # when the nightly run goes
+    result = credit_scores_nightly(as_of=AS_OF)
+    # then every customer has a score whose PD is its grade's PD of the backtest
+    backtest = CreditBacktest.objects.get()
+    pd_by_grade = {row["grade"]: Decimal(row["probability_of_default"]) for row in backtest.grades}
+    assert result.scored == 3
+    for score in CreditScore.objects.all():
+        assert score.probability_of_default == pd_by_grade[score.grade]
+
+
+def test_backtest_of_an_empty_portfolio_stores_a_run_without_metrics():
+    backtest = credit_backtest_run(as_of=AS_OF)
+    assert (backtest.customers, backtest.defaults, backtest.auc, backtest.ks) == (0, 0, None, None)
