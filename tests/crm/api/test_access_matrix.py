@@ -78,6 +78,12 @@ MATRIX: dict[tuple[str, str], frozenset[str] | str] = {
     ("aging", "list"): EVERY_ROLE,
     ("customer-statement", "list"): EVERY_ROLE,
     ("auth-token", "post"): PUBLIC,
+    # credit scoring (#5): scores scoped like customers; backtests for credit and finance
+    ("credit-score", "list"): EVERY_ROLE,
+    ("credit-score", "retrieve"): EVERY_ROLE,
+    ("credit-backtest", "list"): frozenset({CREDIT, ADMIN}),
+    ("credit-backtest", "retrieve"): frozenset({CREDIT, ADMIN}),
+    ("credit-backtest", "latest"): frozenset({CREDIT, ADMIN}),
 }
 
 CALLERS = (ANONYMOUS, NO_ROLE, *roles.ROLES)
@@ -138,6 +144,19 @@ ROUTES = _discovered_routes()
 
 def _detail(basename: str, pk: int) -> str:
     return reverse(f"{basename}-detail", args=[pk])
+
+
+def _credit_score_pk(world: World) -> int:
+    from credit.scoring.services import credit_scores_compute
+
+    credit_scores_compute(customer_ids=[world.customer.pk])
+    return world.customer.latest_credit_score.score_id
+
+
+def _credit_backtest_pk() -> int:
+    from credit.scoring.services import credit_backtest_run
+
+    return credit_backtest_run().pk
 
 
 def _in_a_week() -> str:
@@ -267,6 +286,23 @@ REQUESTS: dict[tuple[str, str], Callable[[World], tuple[str, str, dict | None]]]
         "post",
         reverse("auth-token"),
         {"username": w.user.username, "password": "correct horse battery staple"},
+    ),
+    ("credit-score", "list"): lambda w: ("get", reverse("credit-score-list"), None),
+    ("credit-score", "retrieve"): lambda w: (
+        "get",
+        _detail("credit-score", _credit_score_pk(w)),
+        None,
+    ),
+    ("credit-backtest", "list"): lambda w: ("get", reverse("credit-backtest-list"), None),
+    ("credit-backtest", "retrieve"): lambda w: (
+        "get",
+        _detail("credit-backtest", _credit_backtest_pk()),
+        None,
+    ),
+    ("credit-backtest", "latest"): lambda w: (
+        "get",
+        reverse("credit-backtest-latest") if _credit_backtest_pk() else "",
+        None,
     ),
 }
 
