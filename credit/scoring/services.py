@@ -29,6 +29,7 @@ from credit.scoring.metrics import (
 from credit.scoring.outcomes import defaulted_customer_ids
 from credit.scoring.scorecard import component_values, scores_compute
 from credit.scoring.writing import ScoreRows, score_rows, scores_write
+from crm.exceptions import ValidationFailed
 from customers.models import Customer
 from customers.services import customer_risk_set_many
 
@@ -72,6 +73,19 @@ def scored_frame(
     )
     values = component_values(inputs)
     return ScoredFrame(values=values, points=scores_compute(values, scorecard=scorecard))
+
+
+def _as_of_checked(as_of: date | None, today: date) -> date:
+    if as_of is None:
+        return today
+    if as_of > today:
+        raise ValidationFailed.for_field(
+            "as_of",
+            f"Cannot score as of {as_of.isoformat()}: it is in the future. "
+            "Leave it out to score as of today, or give a past date.",
+            code="as_of_in_future",
+        )
+    return as_of
 
 
 def _serialize_scoring() -> None:
@@ -131,7 +145,7 @@ def credit_scores_compute(
     """
     scorecard = scorecard or scorecard_get()
     today = timezone.localdate()
-    as_of = as_of or today
+    as_of = _as_of_checked(as_of, today)
     ids = None if customer_ids is None else sorted({int(pk) for pk in customer_ids})
     if ids == []:
         return ScoringResult(version=scorecard.version, as_of=as_of, scored=0)
@@ -166,7 +180,7 @@ def credit_backtest_run(
     known then, observe who defaulted since, and store AUC, Gini, KS, the grade
     table (with each grade's probability of default) and the grade migration."""
     scorecard = scorecard or scorecard_get()
-    as_of = as_of or timezone.localdate()
+    as_of = _as_of_checked(as_of, timezone.localdate())
     observation_date = as_of - relativedelta(months=scorecard.observation_months)
     then = scored_frame(
         as_of=observation_date,

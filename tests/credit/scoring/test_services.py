@@ -151,3 +151,18 @@ def test_bad_settings_stop_scoring_and_write_nothing(good_and_bad, settings):
     assert not CreditScore.objects.exists()
     assert not CreditScoreLatest.objects.exists()
     assert Customer.objects.get(pk=good.pk).risk_grade == ""
+
+
+def test_scoring_as_of_a_future_date_is_refused_and_writes_nothing(good_and_bad):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from crm.exceptions import ValidationFailed
+
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    with pytest.raises(ValidationFailed) as error:
+        credit_scores_compute(as_of=tomorrow)
+    assert error.value.code == "as_of_in_future"
+    assert "in the future" in error.value.message
+    assert not CreditScore.objects.exists()
