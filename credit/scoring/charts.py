@@ -46,7 +46,7 @@ def line_chart(
     show_dots: bool = False,
 ) -> LineChart:
     """Lay out ``(label, css_class, [(x, y, tooltip), ...])`` lines on fixed axes."""
-    left, top, right, bottom = 44, 12, width - 12, height - 28
+    left, top, right, bottom = 44, 12, width - 36, height - 28
     x_low, x_high = x_range
     y_low, y_high = y_range
 
