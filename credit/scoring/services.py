@@ -28,7 +28,7 @@ from credit.scoring.metrics import (
 )
 from credit.scoring.outcomes import defaulted_customer_ids
 from credit.scoring.scorecard import component_values, scores_compute
-from credit.scoring.writing import ScoreRows, score_rows, scores_write
+from credit.scoring.writing import score_row_chunks, scores_write
 from crm.exceptions import ValidationFailed
 from customers.models import Customer
 from customers.services import customer_risk_set_many
@@ -107,20 +107,18 @@ def probabilities_of_default(*, version: str) -> dict[str, Decimal]:
 
 
 def _risk_changes(
-    rows: ScoreRows, *, all_customers: bool
+    points: pd.DataFrame, pd_by_grade: dict[str, Decimal], *, all_customers: bool
 ) -> tuple[dict[int, tuple[str, Decimal | None]], list[tuple[int, str, str]]]:
+    customer_ids = points.index.astype(int).tolist()
     current = (
-        Customer.objects.all()
-        if all_customers
-        else Customer.objects.filter(pk__in=rows.customer_ids)
+        Customer.objects.all() if all_customers else Customer.objects.filter(pk__in=customer_ids)
     )
     before = {pk: (grade, pd) for pk, grade, pd in current.values_list(
         "pk", "risk_grade", "probability_of_default"
     )}  # fmt: skip
     risks, changes = {}, []
-    for customer_id, grade, probability in zip(
-        rows.customer_ids, rows.grades, rows.probabilities, strict=True
-    ):
+    for customer_id, grade in zip(customer_ids, points["grade"].astype(str).tolist(), strict=True):
+        probability = pd_by_grade.get(grade)
         old_grade, old_pd = before.get(customer_id, ("", None))
         if (old_grade, old_pd) != (grade, probability):
             risks[customer_id] = (grade, probability)
@@ -154,14 +152,14 @@ def credit_scores_compute(
         frame = scored_frame(
             as_of=as_of, scorecard=scorecard, customer_ids=ids, point_in_time=as_of < today
         )
-        rows = score_rows(
-            frame.points,
-            frame.values,
-            scorecard=scorecard,
-            pd_by_grade=probabilities_of_default(version=scorecard.version),
+        pd_by_grade = probabilities_of_default(version=scorecard.version)
+        chunks = score_row_chunks(
+            frame.points, frame.values, scorecard=scorecard, pd_by_grade=pd_by_grade
         )
-        scores_write(rows, computed_at=timezone.now(), as_of=as_of, version=scorecard.version)
-        risks, changes = _risk_changes(rows, all_customers=ids is None)
+        scored = scores_write(
+            chunks, computed_at=timezone.now(), as_of=as_of, version=scorecard.version
+        )
+        risks, changes = _risk_changes(frame.points, pd_by_grade, all_customers=ids is None)
         if risks:
             customer_risk_set_many(risks=risks)
         if changes:
@@ -169,7 +167,7 @@ def credit_scores_compute(
                 sender=CreditScore, changes=changes, version=scorecard.version
             )
     return ScoringResult(
-        version=scorecard.version, as_of=as_of, scored=len(rows.customer_ids), grade_changes=changes
+        version=scorecard.version, as_of=as_of, scored=scored, grade_changes=changes
     )
 
 

@@ -9,6 +9,7 @@ INSERT ... SELECT. SQLite (tests, trying the product) goes through the ORM.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -23,6 +24,7 @@ from credit.scoring.reasons import reason_templates, reason_text
 from credit.scoring.scorecard import top_reasons
 
 BATCH_SIZE = 2000
+CHUNK_SIZE = 5000
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,24 @@ def score_rows(
     )
 
 
+def score_row_chunks(
+    points_frame,
+    values_frame,
+    *,
+    scorecard: Scorecard,
+    pd_by_grade: dict[str, Decimal],
+    size: int = CHUNK_SIZE,
+) -> Iterator[ScoreRows]:
+    """``score_rows`` a chunk at a time, so writing one chunk overlaps formatting the next."""
+    for start in range(0, len(points_frame), size):
+        yield score_rows(
+            points_frame.iloc[start : start + size],
+            values_frame.iloc[start : start + size],
+            scorecard=scorecard,
+            pd_by_grade=pd_by_grade,
+        )
+
+
 _COPY_NULL = "\\N"
 
 
@@ -147,7 +167,9 @@ def _copy_text(rows: ScoreRows, *, computed_at: datetime, as_of: date, version: 
     )  # fmt: skip
 
 
-def _write_postgresql(rows: ScoreRows, *, computed_at: datetime, as_of: date, version: str) -> None:
+def _write_postgresql(
+    chunks: Iterable[ScoreRows], *, computed_at: datetime, as_of: date, version: str
+) -> int:
     score_table = CreditScore._meta.db_table
     latest_table = CreditScoreLatest._meta.db_table
     with connection.cursor() as cursor:
@@ -155,17 +177,33 @@ def _write_postgresql(rows: ScoreRows, *, computed_at: datetime, as_of: date, ve
         cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {score_table}")  # noqa: S608
         last_id = cursor.fetchone()[0]
         columns = "customer_id, computed_at, as_of, score, grade, probability_of_default, version, components, reasons"
+        written = 0
         with cursor.cursor.copy(f"COPY {score_table} ({columns}) FROM STDIN") as copy:
-            copy.write(_copy_text(rows, computed_at=computed_at, as_of=as_of, version=version))
+            for rows in chunks:
+                copy.write(_copy_text(rows, computed_at=computed_at, as_of=as_of, version=version))
+                written += len(rows.customer_ids)
         cursor.execute(
             f"INSERT INTO {latest_table} (customer_id, score_id) "  # noqa: S608
             f"SELECT customer_id, id FROM {score_table} WHERE id > %s "
             "ON CONFLICT (customer_id) DO UPDATE SET score_id = EXCLUDED.score_id",
             [last_id],
         )
+    return written
 
 
-def _write_portable(rows: ScoreRows, *, computed_at: datetime, as_of: date, version: str) -> None:
+def _write_portable(
+    chunks: Iterable[ScoreRows], *, computed_at: datetime, as_of: date, version: str
+) -> int:
+    written = 0
+    for rows in chunks:
+        _write_portable_chunk(rows, computed_at=computed_at, as_of=as_of, version=version)
+        written += len(rows.customer_ids)
+    return written
+
+
+def _write_portable_chunk(
+    rows: ScoreRows, *, computed_at: datetime, as_of: date, version: str
+) -> None:
     objects = CreditScore.objects.bulk_create(
         [
             CreditScore(
@@ -189,11 +227,11 @@ def _write_portable(rows: ScoreRows, *, computed_at: datetime, as_of: date, vers
     )
 
 
-def scores_write(rows: ScoreRows, *, computed_at: datetime, as_of: date, version: str) -> None:
-    """Store one score per row and make it its customer's latest (inside the caller's transaction)."""
-    if not rows.customer_ids:
-        return
+def scores_write(
+    chunks: Iterable[ScoreRows], *, computed_at: datetime, as_of: date, version: str
+) -> int:
+    """Store one score per row of each chunk and make it its customer's latest (inside the
+    caller's transaction, which holds the scoring lock). Returns the number stored."""
     if connection.vendor == "postgresql":
-        _write_postgresql(rows, computed_at=computed_at, as_of=as_of, version=version)
-    else:
-        _write_portable(rows, computed_at=computed_at, as_of=as_of, version=version)
+        return _write_postgresql(chunks, computed_at=computed_at, as_of=as_of, version=version)
+    return _write_portable(chunks, computed_at=computed_at, as_of=as_of, version=version)
