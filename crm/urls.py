@@ -20,6 +20,7 @@ api_v1 = [
     path("auth/token/", TokenObtainView.as_view(), name="auth-token"),
     path("", include("customers.api.urls")),
     path("", include("receivables.api.urls")),
+    path("", include("credit.api.urls")),
 ]
 
 urlpatterns = [
@@ -33,4 +34,5 @@ urlpatterns = [
     path("healthz/", healthz, name="healthz"),
     path("receivables/", include("receivables.urls")),
     path("notifications/", include("notifications.urls")),
+    path("credit/", include("credit.urls")),
 ]
