@@ -29,7 +29,7 @@ from credit.models import (
     OpenOrder,
     OpenOrderStatus,
 )
-from crm.money import DECIMAL_PLACES, MAX_DIGITS
+from crm.money import DECIMAL_PLACES, MAX_DIGITS, quantize
 from customers.models import Customer
 from customers.selectors import customer_visibility_q
 from receivables.models import CustomerBalance, Invoice
@@ -117,12 +117,14 @@ def _position(customer: Customer) -> CreditPosition | None:
         profile = customer.credit_profile
     except CreditProfile.DoesNotExist:
         return None
+    currency = profile.currency
+    # SQLite hands sums back without their scale; every figure in the currency's minor unit.
     return CreditPosition(
         customer=customer,
         profile=profile,
-        open_ar=customer.position_open_ar,
-        open_orders=customer.position_open_orders,
-        overdue=customer.position_overdue,
+        open_ar=quantize(customer.position_open_ar, currency),
+        open_orders=quantize(customer.position_open_orders, currency),
+        overdue=quantize(customer.position_overdue, currency),
         oldest_overdue_due_date=customer.position_oldest_due,
     )
 
