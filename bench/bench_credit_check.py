@@ -25,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import ROOT, Figure, Result, Unavailable, print_result, save
-from _portfolio import child_setup, measure_in_django, portfolio_url
+from _portfolio import child_setup, measure_in_django, portfolio_url, timings
 
 REQUESTS_PER_CLIENT = {"small": 100, "full": 250}
 CUSTOMER_SAMPLE = 2000
@@ -48,7 +48,50 @@ def _child() -> None:
     rows = list(
         CreditProfile.objects.order_by("?").values_list("customer_id", "currency")[:CUSTOMER_SAMPLE]
     )
-    print(json.dumps({"token": token.key, "customers": rows, "profiles": total}))
+    print(json.dumps({"token": token.key, "customers": rows, "profiles": total,
+                      "in_process": _in_process(user, rows)}))  # fmt: skip
+
+
+def _in_process(user, rows) -> dict:
+    """The service without HTTP: the position query alone and a whole new check, p95;
+    and the plan of the position query (index scans only, no sequential scan)."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from credit.selectors import _position_queryset, credit_position_get
+    from credit.services import credit_check_run
+
+    rng = random.Random(7)  # picks customers, not secrets
+    counter = iter(range(10**9))
+
+    def position():
+        credit_position_get(customer_id=rng.choice(rows)[0], user=user)
+
+    def check():
+        customer_id, currency = rng.choice(rows)
+        credit_check_run(
+            customer_id=customer_id, order_amount="500.00", currency=currency,
+            order_reference=f"inproc-{time.time_ns()}-{next(counter)}", user=user,
+        )  # fmt: skip
+
+    queryset = _position_queryset(as_of=timezone.localdate()).filter(pk=rows[0][0])
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+
+    def node_types(node):
+        yield node["Node Type"]
+        for child in node.get("Plans", []):
+            yield from node_types(child)
+
+    return {
+        "position_query": timings(position, runs=200, warmup=5),
+        "credit_check_service": timings(check, runs=200, warmup=5),
+        "plan_nodes": sorted(set(node_types(plan[0]["Plan"]))),
+        "plan_execution_ms": plan[0]["Execution Time"],
+    }
 
 
 def _free_port() -> int:
@@ -199,9 +242,21 @@ def run(*, scale: str = "small", keep_database: bool = False) -> Result:
                 "credit checks per second, 8 clients", measured["check_8"]["throughput_per_s"], "/s"
             ),
             Figure("credit profiles", prepared["profiles"], ""),
+            Figure(
+                "position query in process p95",
+                prepared["in_process"]["position_query"]["p95"] * 1000,
+                "ms",
+            ),
+            Figure(
+                "credit check service in process p95 (no HTTP)",
+                prepared["in_process"]["credit_check_service"]["p95"] * 1000,
+                "ms",
+                target="<= 20 ms",
+            ),
         ],
         details={
             **measured,
+            "in_process": prepared["in_process"],
             "server": f"gunicorn gthread, {WORKERS} workers x {THREADS} threads",
             "requests_per_client": per_client,
         },

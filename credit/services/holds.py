@@ -169,7 +169,8 @@ def credit_hold_place_automatic(
         raise ValidationFailed.for_field("source", f"{source!r} is not an automatic hold source.")
     if not trigger:
         raise ValidationFailed.for_field("trigger", "An automatic hold needs its trigger.")
-    reason = _clean_reason(reason)[:REASON_MAX_LENGTH]
+    # A rule's reason comes from another app: shortened to fit rather than refused.
+    reason = _clean_reason((reason or "").strip()[:REASON_MAX_LENGTH])
     try:
         with transaction.atomic():
             profile = _locked_profile(customer_id)
