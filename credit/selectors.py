@@ -96,7 +96,7 @@ def _position_queryset(*, as_of: date, exclude_order_reference: str = "") -> Que
         orders = orders.exclude(external_reference=exclude_order_reference)
     open_invoices = Invoice.objects.filter(customer=OuterRef("pk"), open_amount__gt=0)
     balance = CustomerBalance.objects.filter(customer=OuterRef("pk"), currency=currency)
-    return Customer.objects.select_related("credit_profile", "sales_rep").annotate(
+    return Customer.objects.select_related("credit_profile").order_by().annotate(
         position_open_ar=Coalesce(
             Subquery(balance.values("open_total")[:1], output_field=_MONEY),
             Value(_ZERO),

@@ -23,6 +23,7 @@ from credit.services._input import clean_amount, clean_currency, clean_reference
 from credit.services.profiles import credit_profile_ensure
 from crm.exceptions import Conflict, NotFound
 from crm.money import quantize
+from customers.selectors import customer_list
 
 
 def _max_overdue_amount(currency: str) -> Decimal:
@@ -79,7 +80,9 @@ def _position(*, customer_id: int, user: AbstractBaseUser, reference: str) -> Cr
     position = credit_position_get(
         customer_id=customer_id, user=user, exclude_order_reference=reference
     )
-    if position is None and credit_profile_ensure(customer_id=customer_id) is not None:
+    if position is None and customer_list(user=user).filter(pk=customer_id).exists():
+        # A visible customer without a profile yet (bulk-loaded): give it the default one.
+        credit_profile_ensure(customer_id=customer_id)
         position = credit_position_get(
             customer_id=customer_id, user=user, exclude_order_reference=reference
         )

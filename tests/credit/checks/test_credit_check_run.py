@@ -184,3 +184,23 @@ def test_a_customer_without_a_profile_gets_one_and_is_checked_against_the_defaul
     )  # fmt: skip
     assert check.credit_limit == Decimal("100.00")
     assert [reason["code"] for reason in check.reasons] == ["over_limit"]
+
+
+def test_a_hidden_customer_without_a_profile_gets_none_from_a_refused_check():
+    # given another rep's customer that has no credit profile yet
+    rep = UserFactory(roles=[roles.SALES_REP])
+    hidden = CustomerFactory(sales_rep=UserFactory(roles=[roles.SALES_REP]))
+
+    # when the rep checks an order for it
+    with pytest.raises(NotFound):
+        credit_check_run(
+            customer_id=hidden.pk,
+            order_amount="1.00",
+            currency="USD",
+            order_reference="X",
+            user=rep,
+        )
+
+    # then nothing was written for it
+    assert CreditProfile.objects.filter(customer=hidden).count() == 0
+    assert CreditCheck.objects.count() == 0
