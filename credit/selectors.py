@@ -96,19 +96,23 @@ def _position_queryset(*, as_of: date, exclude_order_reference: str = "") -> Que
         orders = orders.exclude(external_reference=exclude_order_reference)
     open_invoices = Invoice.objects.filter(customer=OuterRef("pk"), open_amount__gt=0)
     balance = CustomerBalance.objects.filter(customer=OuterRef("pk"), currency=currency)
-    return Customer.objects.select_related("credit_profile").order_by().annotate(
-        position_open_ar=Coalesce(
-            Subquery(balance.values("open_total")[:1], output_field=_MONEY),
-            Value(_ZERO),
-            output_field=_MONEY,
-        ),
-        position_open_orders=_sum_subquery(orders, "amount"),
-        position_overdue=_sum_subquery(
-            open_invoices.filter(due_date__lt=as_of, currency=currency), "open_amount"
-        ),
-        position_oldest_due=Subquery(
-            open_invoices.filter(due_date__lt=as_of).order_by("due_date").values("due_date")[:1]
-        ),
+    return (
+        Customer.objects.select_related("credit_profile")
+        .order_by()
+        .annotate(
+            position_open_ar=Coalesce(
+                Subquery(balance.values("open_total")[:1], output_field=_MONEY),
+                Value(_ZERO),
+                output_field=_MONEY,
+            ),
+            position_open_orders=_sum_subquery(orders, "amount"),
+            position_overdue=_sum_subquery(
+                open_invoices.filter(due_date__lt=as_of, currency=currency), "open_amount"
+            ),
+            position_oldest_due=Subquery(
+                open_invoices.filter(due_date__lt=as_of).order_by("due_date").values("due_date")[:1]
+            ),
+        )
     )
 
 
