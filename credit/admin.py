@@ -15,7 +15,14 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from credit.models import CreditProfile
+from credit.models import (
+    CreditCheck,
+    CreditHoldEvent,
+    CreditProfile,
+    CreditReview,
+    CreditReviewSchedule,
+    OpenOrder,
+)
 from credit.selectors import customer_exposure
 from crm.admin import BigTableMixin, RowScopedMixin, money
 from customers.models import Customer
@@ -74,3 +81,76 @@ class CreditProfileAdmin(CustomerScopedMixin, BigTableMixin, admin.ModelAdmin):
     @admin.display(description=_("available credit"))
     def available_credit(self, profile: CreditProfile) -> str:
         return money(profile.credit_limit - self._exposure(profile), profile.currency)
+
+
+# --- Credit operations (issue #5): holds, open orders, checks, reviews ---------
+# View-only: every row is written by a service (holds and reviews from the credit
+# pages, open orders and checks from the API), never edited here.
+
+
+class _ViewOnlyAdmin(CustomerScopedMixin, BigTableMixin, admin.ModelAdmin):
+    list_select_related = ("customer",)
+    search_fields = ("=customer__code",)
+    search_help_text = _("Exact customer code.")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(CreditHoldEvent)
+class CreditHoldEventAdmin(_ViewOnlyAdmin):
+    list_display = ("created_at", "customer", "action", "source", "reason", "actor")
+    list_filter = ("action", "source")
+    list_select_related = ("customer", "actor")
+    ordering = ("-created_at", "-pk")
+
+
+@admin.register(OpenOrder)
+class OpenOrderAdmin(_ViewOnlyAdmin):
+    list_display = ("external_reference", "customer", "amount", "currency", "status", "updated_at")
+    list_filter = ("status", "currency")
+    search_fields = ("=customer__code", "=external_reference")
+    search_help_text = _("Exact customer code or order reference.")
+    ordering = ("-created_at", "-pk")
+
+
+@admin.register(CreditCheck)
+class CreditCheckAdmin(_ViewOnlyAdmin):
+    list_display = (
+        "created_at", "customer", "order_reference", "order_amount", "currency", "result",
+        "available_credit",
+    )  # fmt: skip
+    list_filter = ("result",)
+    search_fields = ("=customer__code", "=order_reference")
+    search_help_text = _("Exact customer code or order reference.")
+    ordering = ("-created_at", "-pk")
+
+
+@admin.register(CreditReview)
+class CreditReviewAdmin(_ViewOnlyAdmin):
+    list_display = (
+        "reviewed_at",
+        "customer",
+        "decision",
+        "risk_grade",
+        "reviewer",
+        "next_review_on",
+    )
+    list_filter = ("decision", "risk_grade")
+    list_select_related = ("customer", "reviewer")
+    ordering = ("-reviewed_at", "-pk")
+
+
+@admin.register(CreditReviewSchedule)
+class CreditReviewScheduleAdmin(_ViewOnlyAdmin):
+    list_display = ("customer", "next_review_on", "last_reviewed_on")
+    ordering = ("next_review_on", "pk")

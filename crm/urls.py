@@ -21,6 +21,7 @@ api_v1 = [
     path("", include("customers.api.urls")),
     path("", include("receivables.api.urls")),
     path("", include("credit.scoring.api_urls")),  # credit scoring (#5)
+    path("", include("credit.api.urls")),
 ]
 
 urlpatterns = [
@@ -35,4 +36,5 @@ urlpatterns = [
     path("receivables/", include("receivables.urls")),
     path("notifications/", include("notifications.urls")),
     path("credit/", include("credit.scoring.urls")),  # credit scoring (#5)
+    path("credit/", include("credit.urls")),
 ]

@@ -340,6 +340,31 @@ CRM_CREDIT_SCORING = {
     **read("CRM_CREDIT_SCORING_JSON", env.json, default={}),
 }
 
+# --- Credit operations (holds, credit check, reviews; issue #5) ---------------
+# Automatic holds, each rule on its own: a dunning level that escalates to a hold,
+# exposure over a (non-zero) limit when an invoice is posted, a new risk grade E.
+CRM_CREDIT_AUTO_HOLD_ON_DUNNING = read("CRM_CREDIT_AUTO_HOLD_ON_DUNNING", env.bool, default=True)
+CRM_CREDIT_AUTO_HOLD_OVER_LIMIT = read("CRM_CREDIT_AUTO_HOLD_OVER_LIMIT", env.bool, default=True)
+CRM_CREDIT_AUTO_HOLD_GRADE_E = read("CRM_CREDIT_AUTO_HOLD_GRADE_E", env.bool, default=True)
+# The credit check also fails an order when the customer's overdue balance is above
+# this amount (in the customer's currency), or an open invoice is more than this many
+# days past due.
+CRM_CREDIT_CHECK_MAX_OVERDUE_AMOUNT = read("CRM_CREDIT_CHECK_MAX_OVERDUE_AMOUNT", default="0.00")
+CRM_CREDIT_CHECK_MAX_OVERDUE_DAYS = read("CRM_CREDIT_CHECK_MAX_OVERDUE_DAYS", env.int, default=30)
+# Days between periodic credit reviews by risk grade: high risk (D, E), medium (C),
+# low (A, B), and customers without a grade yet. The queue shows reviews due within
+# CRM_CREDIT_REVIEW_DUE_WITHIN_DAYS days.
+CRM_CREDIT_REVIEW_DAYS_HIGH_RISK = read("CRM_CREDIT_REVIEW_DAYS_HIGH_RISK", env.int, default=30)
+CRM_CREDIT_REVIEW_DAYS_MEDIUM_RISK = read("CRM_CREDIT_REVIEW_DAYS_MEDIUM_RISK", env.int, default=91)
+CRM_CREDIT_REVIEW_DAYS_LOW_RISK = read("CRM_CREDIT_REVIEW_DAYS_LOW_RISK", env.int, default=365)
+CRM_CREDIT_REVIEW_DAYS_UNGRADED = read("CRM_CREDIT_REVIEW_DAYS_UNGRADED", env.int, default=182)
+CRM_CREDIT_REVIEW_DUE_WITHIN_DAYS = read("CRM_CREDIT_REVIEW_DUE_WITHIN_DAYS", env.int, default=7)
+CELERY_BEAT_SCHEDULE["credit-review-schedules-ensure"] = {
+    "task": "credit.credit_review_schedules_ensure",
+    "schedule": crontab(hour=4, minute=30),
+    "options": {"expires": 6 * 3600},
+}
+
 # --- Logging ----------------------------------------------------------------
 LOGGING = {
     "version": 1,

@@ -84,6 +84,14 @@ MATRIX: dict[tuple[str, str], frozenset[str] | str] = {
     ("credit-backtest", "list"): frozenset({CREDIT, ADMIN}),
     ("credit-backtest", "retrieve"): frozenset({CREDIT, ADMIN}),
     ("credit-backtest", "latest"): frozenset({CREDIT, ADMIN}),
+    # credit operations (#5): credit checks and open orders
+    ("credit-check", "list"): EVERY_ROLE,
+    ("credit-check", "create"): frozenset({CREDIT, REP, ADMIN, INTEGRATOR}),
+    ("open-order", "list"): EVERY_ROLE,
+    ("open-order", "retrieve"): EVERY_ROLE,
+    ("open-order", "create"): frozenset({ADMIN, INTEGRATOR}),
+    ("open-order", "replace"): frozenset({ADMIN, INTEGRATOR}),
+    ("open-order", "close"): frozenset({ADMIN, INTEGRATOR}),
 }
 
 CALLERS = (ANONYMOUS, NO_ROLE, *roles.ROLES)
@@ -305,6 +313,49 @@ REQUESTS: dict[tuple[str, str], Callable[[World], tuple[str, str, dict | None]]]
         None,
     ),
 }
+
+
+def _open_order(world: World) -> Any:
+    """A credit profile and an open order of the world's customer (credit operations)."""
+    from credit.models import OpenOrder
+    from tests.factories.credit import CreditProfileFactory
+
+    CreditProfileFactory(customer=world.customer)
+    return OpenOrder.objects.create(
+        customer=world.customer, external_reference="SO-1", amount=Decimal("10.00"),
+        currency=world.customer.currency,
+    )  # fmt: skip
+
+
+def _credit_check_body(world: World) -> dict:
+    from tests.factories.credit import CreditProfileFactory
+
+    CreditProfileFactory(customer=world.customer)
+    return {
+        "customer": world.customer.pk, "order_amount": "10.00",
+        "currency": world.customer.currency, "order_reference": "SO-1",
+    }  # fmt: skip
+
+
+REQUESTS.update({
+    ("credit-check", "list"): lambda w: ("get", reverse("credit-check-list"), None),
+    ("credit-check", "create"): lambda w: (
+        "post", reverse("credit-check-list"), _credit_check_body(w),
+    ),
+    ("open-order", "list"): lambda w: ("get", reverse("open-order-list"), None),
+    ("open-order", "retrieve"): lambda w: ("get", _detail("open-order", _open_order(w).pk), None),
+    ("open-order", "create"): lambda w: (
+        "post", reverse("open-order-list"),
+        {"customer": w.customer.pk, "external_reference": "SO-2", "amount": "10.00",
+         "currency": w.customer.currency},
+    ),
+    ("open-order", "replace"): lambda w: (
+        "post", reverse("open-order-replace"), {"customer": w.customer.pk, "orders": []},
+    ),
+    ("open-order", "close"): lambda w: (
+        "post", reverse("open-order-close", args=[_open_order(w).pk]), None,
+    ),
+})  # fmt: skip
 
 SUCCESS = {"create": 201, "destroy": 204}
 

@@ -17,7 +17,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from credit.models import CreditProfile
+from credit.models import (
+    CreditCheck,
+    CreditHoldEvent,
+    CreditProfile,
+    CreditReview,
+    CreditReviewSchedule,
+    OpenOrder,
+)
 from crm import roles
 from customers.models import Contact, Customer
 from receivables.models import (
@@ -36,7 +43,14 @@ from receivables.models import (
     PromiseToPay,
     WriteOff,
 )
-from tests.factories.credit import CreditProfileFactory
+from tests.factories.credit import (
+    CreditCheckFactory,
+    CreditHoldEventFactory,
+    CreditProfileFactory,
+    CreditReviewFactory,
+    CreditReviewScheduleFactory,
+    OpenOrderFactory,
+)
 from tests.factories.customers import ContactFactory, CustomerFactory
 from tests.factories.receivables import (
     AllocationFactory,
@@ -104,6 +118,12 @@ FACTORIES = {
     CustomerDunningPolicy: CustomerDunningPolicyFactory,
     DunningNotice: DunningNoticeFactory,
     DunningNoticeInvoice: DunningNoticeInvoiceFactory,
+    # credit operations (#5)
+    CreditHoldEvent: CreditHoldEventFactory,
+    OpenOrder: OpenOrderFactory,
+    CreditCheck: CreditCheckFactory,
+    CreditReview: CreditReviewFactory,
+    CreditReviewSchedule: CreditReviewScheduleFactory,
 }
 SINGLE_ROW = {BalanceSnapshot}  # a table of one row has no "many" to count
 # Rows the admin creates through a service; the others are view-only there.

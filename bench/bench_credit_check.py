@@ -1,0 +1,272 @@
+"""Credit check over HTTP on the demo portfolio: p95 with 1 and 8 concurrent clients, against an authenticated GET of one customer.
+
+Target (issue #5): credit check p95 <= 20 ms with 8 concurrent clients. The
+server is gunicorn (gthread) over the seeded portfolio; every client keeps one
+HTTP/1.1 connection and sends token-authenticated requests. Each check is a new
+order reference (a new logged answer: position query + insert). The baseline is
+``GET /api/v1/customers/<id>/`` (same token auth, permission and one indexed
+row) measured in the same run at the same concurrency.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import ROOT, Figure, Result, Unavailable, print_result, save
+from _portfolio import child_setup, measure_in_django, portfolio_url, timings
+
+REQUESTS_PER_CLIENT = {"small": 100, "full": 250}
+CUSTOMER_SAMPLE = 2000
+WORKERS, THREADS = 2, 4
+
+
+def _child() -> None:
+    """Prepare: an integrator with a token and a sample of customers with profiles."""
+    child_setup()
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from rest_framework.authtoken.models import Token
+
+    from credit.models import CreditProfile
+
+    user, _ = get_user_model().objects.get_or_create(username="bench-integrator")
+    user.groups.add(Group.objects.get(name="integrator"))
+    token, _ = Token.objects.get_or_create(user=user)
+    total = CreditProfile.objects.count()
+    rows = list(
+        CreditProfile.objects.order_by("?").values_list("customer_id", "currency")[:CUSTOMER_SAMPLE]
+    )
+    print(json.dumps({"token": token.key, "customers": rows, "profiles": total,
+                      "in_process": _in_process(user, rows)}))  # fmt: skip
+
+
+def _in_process(user, rows) -> dict:
+    """The service without HTTP: the position query alone and a whole new check, p95;
+    and the plan of the position query (index scans only, no sequential scan)."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from credit.selectors import _position_queryset, credit_position_get
+    from credit.services import credit_check_run
+
+    rng = random.Random(7)  # picks customers, not secrets
+    counter = iter(range(10**9))
+
+    def position():
+        credit_position_get(customer_id=rng.choice(rows)[0], user=user)
+
+    def check():
+        customer_id, currency = rng.choice(rows)
+        credit_check_run(
+            customer_id=customer_id, order_amount="500.00", currency=currency,
+            order_reference=f"inproc-{time.time_ns()}-{next(counter)}", user=user,
+        )  # fmt: skip
+
+    queryset = _position_queryset(as_of=timezone.localdate()).filter(pk=rows[0][0])
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+
+    def node_types(node):
+        yield node["Node Type"]
+        for child in node.get("Plans", []):
+            yield from node_types(child)
+
+    return {
+        "position_query": timings(position, runs=200, warmup=5),
+        "credit_check_service": timings(check, runs=200, warmup=5),
+        "plan_nodes": sorted(set(node_types(plan[0]["Plan"]))),
+        "plan_execution_ms": plan[0]["Execution Time"],
+    }
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _start_server(url: str, port: int) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": "crm.settings.local",
+        "DEBUG": "false",
+        "CELERY_BROKER_URL": "memory://",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "crm.wsgi", "--bind", f"127.0.0.1:{port}",
+         "--workers", str(WORKERS), "--threads", str(THREADS), "--worker-class", "gthread",
+         "--log-level", "warning"],
+        cwd=ROOT, env=env,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/healthz/")
+            connection.getresponse().read()
+            return server
+        except OSError:
+            time.sleep(0.5)
+    server.terminate()
+    raise Unavailable("gunicorn did not start within 60 s")
+
+
+def _phase(port: int, clients: int, per_client: int, make_request) -> dict[str, float]:
+    """``clients`` threads, each on its own keep-alive connection; latency of every request."""
+    samples: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(clients)
+
+    def work(index: int) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine = []
+        barrier.wait()
+        for n in range(per_client):
+            method, path, body, expected = make_request(index, n)
+            headers = dict(HEADERS)
+            started = time.perf_counter()
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            payload = response.read()
+            mine.append(time.perf_counter() - started)
+            if response.status not in expected:
+                with lock:
+                    errors.append(f"{response.status} {payload[:200]!r}")
+        connection.close()
+        with lock:
+            samples.extend(mine)
+
+    threads = [threading.Thread(target=work, args=(index,)) for index in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    if errors:
+        raise RuntimeError(f"{len(errors)} requests failed, first: {errors[0]}")
+    samples.sort()
+    return {
+        "p50": statistics.median(samples),
+        "p95": samples[int(0.95 * (len(samples) - 1))],
+        "mean": statistics.fmean(samples),
+        "requests": len(samples),
+        "throughput_per_s": len(samples) / elapsed,
+    }
+
+
+HEADERS: dict[str, str] = {}
+
+
+def run(*, scale: str = "small", keep_database: bool = False) -> Result:
+    url = portfolio_url(scale)
+    prepared = measure_in_django(Path(__file__), url)
+    customers = prepared["customers"]
+    if not customers:
+        raise Unavailable("the portfolio has no credit profiles")
+    HEADERS.update({
+        "Authorization": f"Token {prepared['token']}", "Content-Type": "application/json",
+        "Host": "127.0.0.1",
+    })  # fmt: skip
+    rng = random.Random(5)  # picks customers, not secrets
+    run_id = f"bench-{int(time.time())}"
+    per_client = REQUESTS_PER_CLIENT[scale]
+
+    def baseline(index: int, n: int):
+        customer_id, _currency = rng.choice(customers)
+        return "GET", f"/api/v1/customers/{customer_id}/", None, (200,)
+
+    def check_for(clients: int):
+        def check(index: int, n: int):
+            customer_id, currency = rng.choice(customers)
+            body = json.dumps({
+                "customer": customer_id, "order_amount": f"{rng.randint(100, 50_000)}.00",
+                "currency": currency, "order_reference": f"{run_id}-{clients}-{index}-{n}",
+            })  # fmt: skip
+            return "POST", "/api/v1/credit-checks/", body, (201,)
+
+        return check
+
+    port = _free_port()
+    server = _start_server(url, port)
+    measured: dict[str, dict] = {}
+    try:
+        _phase(port, 2, 20, baseline)  # warm both workers up
+        _phase(port, 2, 20, check_for(0))
+        for clients in (1, 8):
+            measured[f"baseline_{clients}"] = _phase(port, clients, per_client, baseline)
+            measured[f"check_{clients}"] = _phase(port, clients, per_client, check_for(clients))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    ms = {key: value["p95"] * 1000 for key, value in measured.items()}
+    return Result(
+        name="credit_check",
+        scale=scale,
+        figures=[
+            Figure("GET one customer p95, 1 client (baseline)", ms["baseline_1"], "ms"),
+            Figure(
+                "credit check p95, 1 client",
+                ms["check_1"],
+                "ms",
+                ms["baseline_1"],
+                "GET one customer, 1 client",
+            ),
+            Figure("GET one customer p95, 8 clients (baseline)", ms["baseline_8"], "ms"),
+            Figure(
+                "credit check p95, 8 clients",
+                ms["check_8"],
+                "ms",
+                ms["baseline_8"],
+                "GET one customer, 8 clients",
+                "<= 20 ms",
+            ),
+            Figure(
+                "credit checks per second, 8 clients", measured["check_8"]["throughput_per_s"], "/s"
+            ),
+            Figure("credit profiles", prepared["profiles"], ""),
+            Figure(
+                "position query in process p95",
+                prepared["in_process"]["position_query"]["p95"] * 1000,
+                "ms",
+            ),
+            Figure(
+                "credit check service in process p95 (no HTTP)",
+                prepared["in_process"]["credit_check_service"]["p95"] * 1000,
+                "ms",
+                target="<= 20 ms",
+            ),
+        ],
+        details={
+            **measured,
+            "in_process": prepared["in_process"],
+            "server": f"gunicorn gthread, {WORKERS} workers x {THREADS} threads",
+            "requests_per_client": per_client,
+        },
+    )
+
+
+if __name__ == "__main__":
+    if "--child" in sys.argv:
+        _child()
+    else:
+        result = run(scale=sys.argv[1] if len(sys.argv) > 1 else "small")
+        print_result(result)
+        save(result)

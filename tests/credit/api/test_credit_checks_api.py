@@ -1,0 +1,133 @@
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from credit.models import CreditCheck
+from crm import roles
+from tests.factories.credit import CreditProfileFactory
+from tests.factories.customers import CustomerFactory
+from tests.factories.receivables import InvoiceFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("credit-check-list")
+
+
+@pytest.fixture
+def profile():
+    profile = CreditProfileFactory(credit_limit=Decimal("5000.00"))
+    InvoiceFactory(
+        customer=profile.customer, total=Decimal("1000.00"), issue_date=timezone.localdate()
+    )
+    return profile
+
+
+def _body(profile, **overrides):
+    body = {"customer": profile.customer_id, "order_amount": "500.00", "currency": "USD",
+            "order_reference": "SO-1"}  # fmt: skip
+    body.update(overrides)
+    return body
+
+
+def test_credit_check_answers_with_the_figures_then_the_stored_answer(client_for, profile):
+    # given an integrator
+    client, _user = client_for(roles.INTEGRATOR)
+
+    # when it checks an order, twice
+    first = client.post(URL, _body(profile), format="json")
+    second = client.post(URL, _body(profile), format="json")
+
+    # then 201 with the answer, then 200 with the same answer, logged once
+    assert first.status_code == 201, first.content
+    assert second.status_code == 200
+    assert first.json() == second.json()
+    data = first.json()
+    assert {key: data[key] for key in ("result", "available_credit", "exposure", "limit", "reasons")} == {
+        "result": "pass", "available_credit": "4000.00", "exposure": "1000.00",
+        "limit": "5000.00", "reasons": [],
+    }  # fmt: skip
+    assert CreditCheck.objects.count() == 1
+
+
+def test_a_failing_check_lists_machine_readable_reasons(client_for, profile):
+    client, _user = client_for(roles.SALES_REP)
+    profile.customer.sales_rep = _user
+    profile.customer.save()
+    response = client.post(URL, _body(profile, order_amount="4500.00"), format="json")
+    assert response.status_code == 201
+    assert response.json()["result"] == "fail"
+    assert [reason["code"] for reason in response.json()["reasons"]] == ["over_limit"]
+
+
+def test_the_check_runs_in_a_pinned_number_of_queries(
+    client_for, profile, django_assert_num_queries
+):
+    # given an authenticated integrator (force-authenticated: no token lookup)
+    client, _user = client_for(roles.INTEGRATOR)
+    client.post(URL, _body(profile, order_reference="WARM-UP"), format="json")
+
+    # then a new check costs (permissions cached on the user since the warm-up):
+    # the visibility check (the user's roles), the one position query, the
+    # stored-answer lookup, savepoint + insert + release
+    with django_assert_num_queries(6):
+        response = client.post(URL, _body(profile, order_reference="SO-2"), format="json")
+    assert response.status_code == 201
+    # and a repeated one stops after the stored-answer lookup
+    with django_assert_num_queries(3):
+        response = client.post(URL, _body(profile, order_reference="SO-2"), format="json")
+    assert response.status_code == 200
+
+
+def test_unknown_customer_is_404_with_a_message(client_for):
+    client, _user = client_for(roles.INTEGRATOR)
+    response = client.post(
+        URL, {"customer": 987654, "order_amount": "1.00", "currency": "USD", "order_reference": "X"},
+        format="json",
+    )  # fmt: skip
+    assert response.status_code == 404
+    assert response.json()["code"] == "customer_not_found"
+    assert "987654" in response.json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"order_amount": "-1.00"}, "order_amount"),
+        ({"order_amount": "ten"}, "order_amount"),
+        ({"order_amount": 10.5}, "order_amount"),
+        ({"currency": "EUR"}, "currency"),
+        ({"order_reference": ""}, "order_reference"),
+        ({"customer": "abc"}, "customer"),
+    ],
+)
+def test_bad_input_is_400_naming_the_field_and_nothing_is_logged(
+    client_for, profile, overrides, field
+):
+    client, _user = client_for(roles.INTEGRATOR)
+    response = client.post(URL, _body(profile, **overrides), format="json")
+    assert response.status_code == 400, response.content
+    assert field in response.json()["extra"]["fields"]
+    assert CreditCheck.objects.count() == 0
+
+
+def test_a_sales_rep_lists_only_checks_of_their_customers(
+    client_for, profile, django_assert_num_queries
+):
+    # given checks for the rep's customer and for another customer
+    client, rep = client_for(roles.SALES_REP)
+    own = CreditProfileFactory(
+        customer=CustomerFactory(sales_rep=rep), credit_limit=Decimal("10.00")
+    )
+    admin, _admin_user = client_for(roles.FINANCE_ADMIN)
+    for target in (own, profile):
+        assert admin.post(URL, _body(target, order_amount="1.00"), format="json").status_code == 201
+
+    # when the rep lists checks (user and group permissions, visibility, count, page)
+    with django_assert_num_queries(5):
+        response = client.get(URL)
+
+    # then only the own customer's check is there
+    assert response.status_code == 200
+    assert [row["customer"] for row in response.json()["results"]] == [own.customer_id]

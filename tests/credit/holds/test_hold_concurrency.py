@@ -1,0 +1,97 @@
+"""Holds racing on PostgreSQL: the profile row lock lets exactly one placement win.
+
+Real concurrent transactions, one connection per thread, released together by a barrier.
+"""
+
+import threading
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.db import connection, connections
+
+from credit.models import CreditHoldEvent, CreditProfile, HoldSource
+from credit.services import credit_hold_place, credit_hold_place_automatic
+from crm.exceptions import ApplicationError
+from tests.factories.accounts import UserFactory
+from tests.factories.credit import CreditProfileFactory
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+THREADS = 6
+
+
+def _race(calls):
+    barrier = threading.Barrier(len(calls))
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def work(call):
+        try:
+            barrier.wait(timeout=10)
+            result = "placed" if call() is not None else "skipped"
+        except ApplicationError as error:
+            result = f"{error.status_code}:{error.code}"
+        finally:
+            connections.close_all()
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=work, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcomes
+
+
+def test_concurrent_automatic_holds_place_exactly_one():
+    # given a customer not on hold and six rules firing at once with different triggers
+    assert connection.vendor == "postgresql"
+    profile = CreditProfileFactory()
+    calls = [
+        (lambda n=n: credit_hold_place_automatic(
+            customer_id=profile.customer_id, source=HoldSource.DUNNING, reason="Level 3",
+            trigger=f"dunning-notice:{n}",
+        ))
+        for n in range(THREADS)
+    ]  # fmt: skip
+
+    # when they race
+    outcomes = _race(calls)
+
+    # then one placed the hold, the others saw it and did nothing
+    assert sorted(outcomes) == ["placed"] + ["skipped"] * (THREADS - 1)
+    assert CreditHoldEvent.objects.count() == 1
+    assert CreditProfile.objects.get(pk=profile.pk).is_on_hold is True
+
+
+def test_concurrent_identical_triggers_place_exactly_one():
+    profile = CreditProfileFactory()
+    calls = [
+        lambda: credit_hold_place_automatic(
+            customer_id=profile.customer_id, source=HoldSource.OVER_LIMIT, reason="Over",
+            trigger="invoice:1",
+        )
+        for _ in range(THREADS)
+    ]  # fmt: skip
+    outcomes = _race(calls)
+    assert sorted(outcomes) == ["placed"] + ["skipped"] * (THREADS - 1)
+    assert CreditHoldEvent.objects.count() == 1
+
+
+def test_concurrent_manual_holds_one_wins_the_others_get_409():
+    profile = CreditProfileFactory()
+    # (a transactional test flushes the role groups; the permission is granted directly)
+    permission = Permission.objects.get(codename="place_credit_hold")
+    managers = [UserFactory() for _ in range(THREADS)]
+    for manager in managers:
+        manager.user_permissions.add(permission)
+    calls = [
+        (lambda user=user: credit_hold_place(
+            customer_id=profile.customer_id, reason=f"By {user.username}", user=user
+        ))
+        for user in managers
+    ]  # fmt: skip
+    outcomes = _race(calls)
+    assert sorted(outcomes) == ["409:already_on_hold"] * (THREADS - 1) + ["placed"]
+    assert CreditHoldEvent.objects.count() == 1
