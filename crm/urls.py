@@ -33,4 +33,6 @@ urlpatterns = [
     path("healthz/", healthz, name="healthz"),
     path("receivables/", include("receivables.urls")),
     path("notifications/", include("notifications.urls")),
+    # Credit-limit requests and approvals (issue #5 item 7).
+    path("credit/", include("credit.urls_limits")),
 ]
