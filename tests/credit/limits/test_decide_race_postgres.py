@@ -104,7 +104,9 @@ def test_an_approval_and_a_rejection_at_once_leave_one_decision(settings):
     assert sorted(outcomes) == ["409:limit_request_decided", "ok"]
     request.refresh_from_db()
     expected = (
-        Decimal("30000.00") if request.status == LimitRequestStatus.APPROVED else Decimal("10000.00")
+        Decimal("30000.00")
+        if request.status == LimitRequestStatus.APPROVED
+        else Decimal("10000.00")
     )
     assert request.status in (LimitRequestStatus.APPROVED, LimitRequestStatus.REJECTED)
     assert CreditProfile.objects.get(customer=customer).credit_limit == expected
@@ -128,7 +130,7 @@ def test_two_finance_admins_giving_the_second_approval_at_once_one_wins(settings
 
 
 def test_two_requests_for_one_customer_at_once_leave_one_open(settings):
-    rep, customer = _world(settings)
+    _rep, customer = _world(settings)
     users = [UserFactory(roles=[roles.CREDIT_MANAGER]) for _ in range(THREADS)]
     barrier = threading.Barrier(THREADS)
     outcomes: list[str] = []
