@@ -8,13 +8,14 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import F, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from credit.models import CreditLimitRequest, CreditProfile, CreditProfileEvent, LimitRequestStatus
 from credit.services.limit_requests import DECIDE_PERMISSION, SECOND_APPROVAL_PERMISSION
 from credit.services.limits import history_is_recorded
+from crm.money import quantize
 from customers.models import Customer
 from customers.selectors import customer_visibility_q
 from receivables.models import Invoice
@@ -63,9 +64,11 @@ def customer_payment_histories(
     result = {pk: PaymentHistory() for pk in customer_ids}
     if not customer_ids:
         return result
+    # Amounts of the customer's own currency only: they are compared with its limit.
+    own_currency = Q(currency=F("customer__currency"))
     open_totals = (
-        Invoice.objects.filter(customer_id__in=customer_ids, open_amount__gt=0)
-        .values("customer_id")
+        Invoice.objects.filter(own_currency, customer_id__in=customer_ids, open_amount__gt=0)
+        .values("customer_id", "currency")
         .annotate(
             exposure=Sum("open_amount"),
             overdue=Sum("open_amount", filter=Q(due_date__lt=today)),
@@ -74,11 +77,12 @@ def customer_payment_histories(
     )
     for row in open_totals:
         history = result[row["customer_id"]]
-        history.exposure = row["exposure"] or Decimal("0.00")
-        history.overdue = row["overdue"] or Decimal("0.00")
+        history.exposure = quantize(row["exposure"] or 0, row["currency"])
+        history.overdue = quantize(row["overdue"] or 0, row["currency"])
     weights: dict[int, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
     recent = (
         Invoice.objects.filter(
+            own_currency,
             customer_id__in=customer_ids,
             due_date__gte=today - timedelta(days=PAYMENT_HISTORY_DAYS),
             due_date__lt=today,
