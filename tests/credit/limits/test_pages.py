@@ -137,7 +137,8 @@ def test_the_inbox_shows_what_a_credit_manager_weighs(client, thresholds):
     page = response.content.decode()
     assert response.status_code == 200
     assert f"Approve #{request.pk}" in page
-    assert "9,000.00" in page and "5,000.00" in page  # requested and current limit
+    assert "<strong>9,000.00 USD</strong>" in page  # requested
+    assert "<dd>5,000.00 USD</dd>" in page  # current limit
     assert "<dd>C · PD 0.0420</dd>" in page
     assert "<dd>4,000.00</dd>" in page  # exposure
     assert "<dd>1,000.00</dd>" in page  # overdue
