@@ -74,3 +74,7 @@ class CreditProfileAdmin(CustomerScopedMixin, BigTableMixin, admin.ModelAdmin):
     @admin.display(description=_("available credit"))
     def available_credit(self, profile: CreditProfile) -> str:
         return money(profile.credit_limit - self._exposure(profile), profile.currency)
+
+
+# Credit-limit requests (issue #5 item 7) have their own module.
+from credit import admin_limits  # noqa: E402, F401

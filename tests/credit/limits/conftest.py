@@ -44,3 +44,6 @@ def thresholds(settings):
     settings.CRM_CREDIT_LIMIT_SECOND_APPROVAL_ABOVE = {"USD": "100000", "EUR": "90000"}
     settings.CRM_DEFAULT_CREDIT_LIMIT = "1000"
     return settings.CRM_CREDIT_LIMIT_SECOND_APPROVAL_ABOVE
+
+
+from tests.customers.admin.conftest import staff_client  # noqa: E402, F401
