@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 
-from credit.models import CreditLimitRequest
+from credit.models import CreditLimitRequest, CreditLimitRequestEvent, CreditProfileEvent
 from credit.models.limits import OPEN_STATUSES
 from credit.resources import CreditLimitRequestResource
 from credit.services import credit_limit_request_create, credit_limit_request_decide
@@ -28,6 +28,7 @@ from crm.admin import (
     RowScopedMixin,
     ServiceModelForm,
     ServiceWritesMixin,
+    ViewOnlyMixin,
 )
 from customers.models import Customer
 from customers.selectors import customer_list, customer_visibility_q
@@ -150,3 +151,50 @@ class CreditLimitRequestAdmin(
             reason=data["reason"],
             expires_on=data.get("expires_on"),
         )
+
+
+# --- the audit history (written by PostgreSQL triggers; read-only here) --------
+
+
+class _HistoryAdmin(RowScopedMixin, ViewOnlyMixin, admin.ModelAdmin):
+    scope_q = staticmethod(customer_visibility_q)
+    scope_path = "pgh_obj__customer__"
+    date_hierarchy = None
+    ordering = ("-pgh_id",)
+
+    @admin.display(description=_("by"))
+    def who(self, event: Any) -> str:
+        context = event.pgh_context or {}
+        return str(context.get("username") or _t("system"))
+
+    @admin.display(description=_("reason"))
+    def why(self, event: Any) -> str:
+        return str((event.pgh_context or {}).get("reason") or "")
+
+
+@admin.register(CreditProfileEvent)
+class CreditProfileEventAdmin(_HistoryAdmin):
+    """Every change of a limit or a hold, including bulk and queryset updates."""
+
+    list_display = (
+        "pgh_created_at", "pgh_obj", "pgh_label", "credit_limit", "currency", "limit_expires_on",
+        "is_on_hold", "hold_reason", "who", "why",
+    )  # fmt: skip
+    list_filter = ("pgh_label", "is_on_hold")
+    list_select_related = ("pgh_obj",)
+    search_fields = ("=pgh_obj__customer__code",)
+    search_help_text = _("Exact customer code.")
+
+
+@admin.register(CreditLimitRequestEvent)
+class CreditLimitRequestEventAdmin(_HistoryAdmin):
+    """Every status change of a credit-limit request."""
+
+    list_display = (
+        "pgh_created_at", "pgh_obj", "pgh_label", "status", "requested_limit",
+        "first_decided_by", "second_decided_by", "previous_limit", "who", "why",
+    )  # fmt: skip
+    list_filter = ("pgh_label", "status")
+    list_select_related = ("pgh_obj", "first_decided_by", "second_decided_by")
+    search_fields = ("=pgh_obj__customer__code",)
+    search_help_text = _("Exact customer code.")

@@ -1,7 +1,7 @@
 """Grant the roles their permissions on credit-limit requests.
 
 Requesting: sales reps (their own customers, checked by the service), clerks and
-credit managers. First decision: credit managers. Second decision above the
+credit managers. The audit history: credit managers and finance admins. First decision: credit managers. Second decision above the
 threshold: finance admins. Integrators read nothing here.
 """
 
@@ -11,6 +11,7 @@ from crm import roles
 from crm.roles import crud
 
 REQUEST = "creditlimitrequest"
+HISTORY = ["view_creditprofileevent", "view_creditlimitrequestevent"]
 GRANTS = {
     roles.COLLECTIONS_CLERK: [
         *crud("creditprofile", "view"),
@@ -20,6 +21,7 @@ GRANTS = {
         *crud("creditprofile", "view", "change"),
         *crud(REQUEST, "view", "add"),
         "decide_creditlimitrequest",
+        *HISTORY,
     ],
     roles.SALES_REP: [
         *crud("creditprofile", "view"),
@@ -29,6 +31,7 @@ GRANTS = {
         *crud("creditprofile", "view", "change"),
         *crud(REQUEST, "view"),
         "approve_second_creditlimitrequest",
+        *HISTORY,
     ],
     roles.INTEGRATOR: crud("creditprofile", "view"),
 }

@@ -17,7 +17,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from credit.models import CreditProfile
+from credit.models import (
+    CreditLimitRequest,
+    CreditLimitRequestEvent,
+    CreditProfile,
+    CreditProfileEvent,
+)
 from crm import roles
 from customers.models import Contact, Customer
 from receivables.models import (
@@ -36,7 +41,12 @@ from receivables.models import (
     PromiseToPay,
     WriteOff,
 )
-from tests.factories.credit import CreditProfileFactory
+from tests.factories.credit import (
+    CreditLimitRequestEventFactory,
+    CreditLimitRequestFactory,
+    CreditProfileEventFactory,
+    CreditProfileFactory,
+)
 from tests.factories.customers import ContactFactory, CustomerFactory
 from tests.factories.receivables import (
     AllocationFactory,
@@ -104,10 +114,14 @@ FACTORIES = {
     CustomerDunningPolicy: CustomerDunningPolicyFactory,
     DunningNotice: DunningNoticeFactory,
     DunningNoticeInvoice: DunningNoticeInvoiceFactory,
+    CreditLimitRequest: CreditLimitRequestFactory,
+    CreditProfileEvent: CreditProfileEventFactory,
+    CreditLimitRequestEvent: CreditLimitRequestEventFactory,
 }
 SINGLE_ROW = {BalanceSnapshot}  # a table of one row has no "many" to count
 # Rows the admin creates through a service; the others are view-only there.
 ADDABLE = {Customer, Contact, Invoice, Payment, Allocation, Dispute, PromiseToPay, DunningPolicy}
+ADDABLE |= {CreditLimitRequest}
 
 
 @pytest.fixture(autouse=True)
