@@ -154,3 +154,7 @@ class CreditReviewAdmin(_ViewOnlyAdmin):
 class CreditReviewScheduleAdmin(_ViewOnlyAdmin):
     list_display = ("customer", "next_review_on", "last_reviewed_on")
     ordering = ("next_review_on", "pk")
+
+
+# Credit-limit requests (issue #5 item 7) have their own module.
+from credit import admin_limits  # noqa: E402, F401

@@ -41,6 +41,13 @@ def credit_review_schedules_ensure() -> None:
     services.credit_review_schedules_ensure()
 
 
+@shared_task(name="credit.credit_limits_expire", ignore_result=True)
+def credit_limits_expire() -> int:
+    from credit.services import credit_limits_expire as _credit_limits_expire
+
+    return _credit_limits_expire()
+
+
 # Credit scoring's tasks live in credit/scoring/tasks.py; importing them here registers them.
 from credit.scoring.tasks import (  # noqa: E402, F401
     credit_scores_compute,

@@ -22,6 +22,7 @@ api_v1 = [
     path("", include("receivables.api.urls")),
     path("", include("credit.scoring.api_urls")),  # credit scoring (#5)
     path("", include("credit.api.urls")),
+    path("", include("credit.api.urls_limits")),
 ]
 
 urlpatterns = [
@@ -37,4 +38,6 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("credit/", include("credit.scoring.urls")),  # credit scoring (#5)
     path("credit/", include("credit.urls")),
+    # Credit-limit requests and approvals (issue #5 item 7).
+    path("credit/", include("credit.urls_limits")),
 ]

@@ -2,6 +2,12 @@
 
 from credit.models.checks import CreditCheck, CreditCheckResult
 from credit.models.holds import CreditHoldEvent, HoldAction, HoldSource
+from credit.models.limits import (
+    CreditLimitRequest,
+    CreditLimitRequestEvent,
+    CreditProfileEvent,
+    LimitRequestStatus,
+)
 from credit.models.orders import OpenOrder, OpenOrderStatus
 from credit.models.profiles import CreditProfile
 from credit.models.reviews import CreditReview, CreditReviewSchedule, ReviewDecision
@@ -12,13 +18,17 @@ __all__ = [
     "CreditCheck",
     "CreditCheckResult",
     "CreditHoldEvent",
+    "CreditLimitRequest",
+    "CreditLimitRequestEvent",
     "CreditProfile",
+    "CreditProfileEvent",
     "CreditReview",
     "CreditReviewSchedule",
     "CreditScore",
     "CreditScoreLatest",
     "HoldAction",
     "HoldSource",
+    "LimitRequestStatus",
     "OpenOrder",
     "OpenOrderStatus",
     "ReviewDecision",

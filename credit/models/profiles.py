@@ -19,6 +19,12 @@ class CreditProfile(TimeStampedModel):
     )
     credit_limit = MoneyField(_("credit limit"), default=0)
     currency = CurrencyField(_("currency"))
+    limit_expires_on = models.DateField(
+        _("limit expires on"),
+        null=True,
+        blank=True,
+        help_text=_("After this date the limit falls back to the default (nightly task)."),
+    )
     is_on_hold = models.BooleanField(_("on hold"), default=False)
     hold_reason = models.CharField(_("hold reason"), max_length=255, blank=True)
     hold_since = models.DateTimeField(_("on hold since"), null=True, blank=True)

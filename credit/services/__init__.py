@@ -7,6 +7,12 @@ from credit.services.holds import (
     credit_hold_place_automatic,
     credit_hold_release,
 )
+from credit.services.limit_requests import (
+    credit_limit_request_cancel,
+    credit_limit_request_create,
+    credit_limit_request_decide,
+)
+from credit.services.limits import credit_limit_set, credit_limits_expire
 from credit.services.orders import open_order_close, open_order_replace_all, open_order_report
 from credit.services.profiles import credit_profile_ensure
 from credit.services.reviews import (
@@ -25,6 +31,11 @@ __all__ = [
     "credit_hold_place",
     "credit_hold_place_automatic",
     "credit_hold_release",
+    "credit_limit_request_cancel",
+    "credit_limit_request_create",
+    "credit_limit_request_decide",
+    "credit_limit_set",
+    "credit_limits_expire",
     "credit_profile_ensure",
     "credit_review_complete",
     "credit_review_schedule_ensure",

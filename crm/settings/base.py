@@ -374,3 +374,26 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": read("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Credit-limit requests and audit history (issue #5 item 7) ------------------
+# django-pghistory writes the history of limits, holds and limit requests with
+# PostgreSQL triggers (pgtrigger installs them in migrations; on SQLite there are none).
+INSTALLED_APPS += ["pgtrigger", "pghistory"]
+# A request whose requested limit is above the threshold of its currency needs a
+# second approval by a finance admin. Amounts are in the customer's currency (there
+# is no FX table to convert to a base currency); a currency not listed here always
+# needs a second approval. Format: "USD=100000,EUR=100000,JPY=15000000".
+CRM_CREDIT_LIMIT_SECOND_APPROVAL_ABOVE = read(
+    "CRM_CREDIT_LIMIT_SECOND_APPROVAL_ABOVE",
+    env.dict,
+    default={
+        "USD": "100000", "EUR": "100000", "GBP": "80000", "CHF": "100000", "CNY": "700000",
+        "HKD": "800000", "JPY": "15000000", "SGD": "130000", "AUD": "150000", "CAD": "135000",
+    },
+)  # fmt: skip
+# Approved limits with an expiry date fall back to CRM_DEFAULT_CREDIT_LIMIT the night after.
+CELERY_BEAT_SCHEDULE["credit-limits-expire"] = {
+    "task": "credit.credit_limits_expire",
+    "schedule": crontab(hour=0, minute=30),
+    "options": {"expires": 6 * 3600},
+}

@@ -2,12 +2,16 @@ import datetime
 from decimal import Decimal
 
 import factory
+from django.utils import timezone
 
 from credit.models import (
     CreditCheck,
     CreditCheckResult,
     CreditHoldEvent,
+    CreditLimitRequest,
+    CreditLimitRequestEvent,
     CreditProfile,
+    CreditProfileEvent,
     CreditReview,
     CreditReviewSchedule,
     HoldAction,
@@ -15,6 +19,7 @@ from credit.models import (
     OpenOrder,
     ReviewDecision,
 )
+from tests.factories.accounts import UserFactory
 from tests.factories.customers import CustomerFactory
 
 
@@ -86,3 +91,46 @@ class CreditReviewFactory(factory.django.DjangoModelFactory):
     exposure = Decimal("1000.00")
     currency = factory.LazyAttribute(lambda review: review.customer.currency)
     next_review_on = datetime.date(2027, 9, 1)
+
+
+# --- credit-limit requests and the audit history (issue #5) ---------------------
+
+
+class CreditLimitRequestFactory(factory.django.DjangoModelFactory):
+    """A pending request (decide it with the service)."""
+
+    class Meta:
+        model = CreditLimitRequest
+
+    customer = factory.SubFactory(CustomerFactory)
+    requested_by = factory.SubFactory(UserFactory)
+    requested_limit = Decimal("20000.00")
+    currency = factory.LazyAttribute(lambda request: request.customer.currency)
+    reason = "More orders"
+
+
+class CreditProfileEventFactory(factory.django.DjangoModelFactory):
+    """A history row as the trigger writes it (SQLite has no triggers)."""
+
+    class Meta:
+        model = CreditProfileEvent
+
+    pgh_obj = factory.SubFactory(CreditProfileFactory)
+    pgh_label = "update"
+    pgh_created_at = factory.LazyFunction(timezone.now)
+    pgh_context = factory.LazyFunction(lambda: {"username": "carol", "reason": "Review"})
+    credit_limit = Decimal("60000.00")
+    currency = factory.LazyAttribute(lambda event: event.pgh_obj.currency)
+    is_on_hold = False
+    hold_reason = ""
+
+
+class CreditLimitRequestEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CreditLimitRequestEvent
+
+    pgh_obj = factory.SubFactory(CreditLimitRequestFactory)
+    pgh_label = "insert"
+    pgh_created_at = factory.LazyFunction(timezone.now)
+    status = "pending"
+    requested_limit = Decimal("20000.00")

@@ -17,6 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from credit.services import credit_limit_request_create, credit_limit_request_decide
 from crm import roles
 from receivables.services import allocation_create, dispute_open, promise_to_pay_create
 from tests.factories.accounts import UserFactory
@@ -92,6 +93,14 @@ MATRIX: dict[tuple[str, str], frozenset[str] | str] = {
     ("open-order", "create"): frozenset({ADMIN, INTEGRATOR}),
     ("open-order", "replace"): frozenset({ADMIN, INTEGRATOR}),
     ("open-order", "close"): frozenset({ADMIN, INTEGRATOR}),
+    # Credit-limit requests (issue #5): the world's request waits for the caller's step
+    # (a finance admin's world has one awaiting the second approval).
+    ("credit-limit-request", "list"): frozenset({CLERK, CREDIT, REP, ADMIN}),
+    ("credit-limit-request", "retrieve"): frozenset({CLERK, CREDIT, REP, ADMIN}),
+    ("credit-limit-request", "create"): frozenset({CLERK, CREDIT, REP}),
+    ("credit-limit-request", "approve"): frozenset({CREDIT, ADMIN}),
+    ("credit-limit-request", "reject"): frozenset({CREDIT, ADMIN}),
+    ("credit-limit-request", "cancel"): frozenset({CLERK, CREDIT, REP}),
 }
 
 CALLERS = (ANONYMOUS, NO_ROLE, *roles.ROLES)
@@ -114,6 +123,8 @@ class World:
     write_off: Any
     dispute: Any
     promise: Any
+    limit_request: Any = None
+    own_limit_request: Any = None
 
 
 def _walk(patterns: list, prefix: str = "") -> Iterator[tuple[str, URLPattern]]:
@@ -312,6 +323,36 @@ REQUESTS: dict[tuple[str, str], Callable[[World], tuple[str, str, dict | None]]]
         reverse("credit-backtest-latest") if _credit_backtest_pk() else "",
         None,
     ),
+    ("credit-limit-request", "list"): lambda w: (
+        "get",
+        reverse("credit-limit-request-list"),
+        None,
+    ),
+    ("credit-limit-request", "retrieve"): lambda w: (
+        "get",
+        _detail("credit-limit-request", w.limit_request.pk),
+        None,
+    ),
+    ("credit-limit-request", "create"): lambda w: (
+        "post",
+        reverse("credit-limit-request-list"),
+        {"customer": w.customer.pk, "requested_limit": "20000.00", "reason": "More orders"},
+    ),
+    ("credit-limit-request", "approve"): lambda w: (
+        "post",
+        reverse("credit-limit-request-approve", args=[w.limit_request.pk]),
+        {"comment": "Fine"},
+    ),
+    ("credit-limit-request", "reject"): lambda w: (
+        "post",
+        reverse("credit-limit-request-reject", args=[w.limit_request.pk]),
+        {"comment": "Too risky"},
+    ),
+    ("credit-limit-request", "cancel"): lambda w: (
+        "post",
+        reverse("credit-limit-request-cancel", args=[w.own_limit_request.pk]),
+        None,
+    ),
 }
 
 
@@ -360,6 +401,30 @@ REQUESTS.update({
 SUCCESS = {"create": 201, "destroy": 204}
 
 
+def _limit_requests(caller: str, user: Any) -> tuple[Any, Any]:
+    """A request someone else made, waiting for the caller's step, and one the caller
+    made (when the caller's role may request), each for another customer of theirs."""
+    rep = user if caller == REP else None
+    clerk = UserFactory(roles=[CLERK])
+    other = credit_limit_request_create(
+        customer_id=CustomerFactory(sales_rep=rep).pk,
+        user=clerk,
+        requested_limit="99999999.00" if caller == ADMIN else "1000.00",
+        reason="Larger orders",
+    )
+    if caller == ADMIN:
+        manager = UserFactory(roles=[CREDIT])
+        credit_limit_request_decide(request_id=other.pk, user=manager, approve=True)
+    requester = user if caller in (CLERK, CREDIT, REP) else clerk
+    own = credit_limit_request_create(
+        customer_id=CustomerFactory(sales_rep=rep).pk,
+        user=requester,
+        requested_limit="1000.00",
+        reason="Larger orders",
+    )
+    return other, own
+
+
 def _world(caller: str) -> World:
     user = UserFactory(roles=[] if caller in (ANONYMOUS, NO_ROLE) else [caller])
     # A sales rep sees only their own customers, so the world belongs to the caller.
@@ -375,10 +440,12 @@ def _world(caller: str) -> World:
     promise = promise_to_pay_create(
         customer=customer, amount=Decimal("50.00"), promised_date=timezone.localdate()
     )
-    return World(
+    world = World(
         user, customer, contact, invoice, payment, allocation, spare_invoice, credit_note,
         write_off, dispute, promise,
     )  # fmt: skip
+    world.limit_request, world.own_limit_request = _limit_requests(caller, user)
+    return world
 
 
 def test_matrix_lists_exactly_the_routes_that_exist():

@@ -20,7 +20,10 @@ from django.urls import reverse
 from credit.models import (
     CreditCheck,
     CreditHoldEvent,
+    CreditLimitRequest,
+    CreditLimitRequestEvent,
     CreditProfile,
+    CreditProfileEvent,
     CreditReview,
     CreditReviewSchedule,
     OpenOrder,
@@ -46,6 +49,9 @@ from receivables.models import (
 from tests.factories.credit import (
     CreditCheckFactory,
     CreditHoldEventFactory,
+    CreditLimitRequestEventFactory,
+    CreditLimitRequestFactory,
+    CreditProfileEventFactory,
     CreditProfileFactory,
     CreditReviewFactory,
     CreditReviewScheduleFactory,
@@ -124,10 +130,14 @@ FACTORIES = {
     CreditCheck: CreditCheckFactory,
     CreditReview: CreditReviewFactory,
     CreditReviewSchedule: CreditReviewScheduleFactory,
+    CreditLimitRequest: CreditLimitRequestFactory,
+    CreditProfileEvent: CreditProfileEventFactory,
+    CreditLimitRequestEvent: CreditLimitRequestEventFactory,
 }
 SINGLE_ROW = {BalanceSnapshot}  # a table of one row has no "many" to count
 # Rows the admin creates through a service; the others are view-only there.
 ADDABLE = {Customer, Contact, Invoice, Payment, Allocation, Dispute, PromiseToPay, DunningPolicy}
+ADDABLE |= {CreditLimitRequest}
 
 
 @pytest.fixture(autouse=True)

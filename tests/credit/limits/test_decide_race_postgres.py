@@ -1,0 +1,159 @@
+"""Two approvers deciding one request at the same moment, on PostgreSQL.
+
+Real concurrent transactions, one connection per thread, released together by
+a barrier: the row lock of the request makes exactly one decision win; the
+other gets 409 and the limit changes once.
+"""
+
+import importlib
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import connection, connections
+
+from credit.models import CreditLimitRequest, CreditProfile, LimitRequestStatus
+from credit.services import credit_limit_request_create, credit_limit_request_decide
+from crm import roles
+from crm.exceptions import ApplicationError
+from notifications.models import Notification
+from tests.factories.accounts import UserFactory
+from tests.factories.credit import CreditProfileFactory
+from tests.factories.customers import CustomerFactory
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+THREADS = 4
+
+
+@pytest.fixture(autouse=True)
+def _roles():
+    """A transactional test flushes the tables, data migrations' groups included:
+    grant the roles their credit permissions again."""
+    from django.apps import apps
+
+    migration = importlib.import_module("credit.migrations.0004_limit_request_roles")
+    migration.forwards(apps, None)
+
+
+def _race(request_id: int, deciders: list, approvals: list[bool]) -> list[str]:
+    barrier = threading.Barrier(len(deciders))
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def work(user, approve):
+        try:
+            barrier.wait(timeout=10)
+            credit_limit_request_decide(
+                request_id=request_id, user=user, approve=approve, comment="my call"
+            )
+            result = "ok"
+        except ApplicationError as error:
+            result = f"{error.status_code}:{error.code}"
+        finally:
+            connections.close_all()
+        with lock:
+            outcomes.append(result)
+
+    threads = [
+        threading.Thread(target=work, args=(user, approve))
+        for user, approve in zip(deciders, approvals, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcomes
+
+
+def _world(settings):
+    settings.CRM_CREDIT_LIMIT_SECOND_APPROVAL_ABOVE = {"USD": "100000"}
+    rep = UserFactory(roles=[roles.SALES_REP])
+    customer = CustomerFactory(sales_rep=rep, currency="USD")
+    CreditProfileFactory(customer=customer, credit_limit=Decimal("10000.00"))
+    return rep, customer
+
+
+def test_of_approvers_deciding_at_once_exactly_one_wins(settings):
+    # given a pending request and four credit managers approving it at once
+    assert connection.vendor == "postgresql"
+    rep, customer = _world(settings)
+    request = credit_limit_request_create(
+        customer_id=customer.pk, user=rep, requested_limit="30000", reason="x"
+    )
+    managers = [UserFactory(roles=[roles.CREDIT_MANAGER]) for _ in range(THREADS)]
+    # when
+    outcomes = _race(request.pk, managers, [True] * THREADS)
+    # then one approval, three 409s, the limit changed once
+    assert sorted(outcomes) == ["409:limit_request_decided"] * (THREADS - 1) + ["ok"]
+    request.refresh_from_db()
+    assert request.status == LimitRequestStatus.APPROVED
+    assert request.first_decided_by_id in {manager.pk for manager in managers}
+    assert request.previous_limit == Decimal("10000.00")
+    assert CreditProfile.objects.get(customer=customer).credit_limit == Decimal("30000.00")
+    assert Notification.objects.filter(kind="credit_limit_request_approved").count() == 1
+
+
+def test_an_approval_and_a_rejection_at_once_leave_one_decision(settings):
+    rep, customer = _world(settings)
+    request = credit_limit_request_create(
+        customer_id=customer.pk, user=rep, requested_limit="30000", reason="x"
+    )
+    managers = [UserFactory(roles=[roles.CREDIT_MANAGER]) for _ in range(2)]
+    outcomes = _race(request.pk, managers, [True, False])
+    assert sorted(outcomes) == ["409:limit_request_decided", "ok"]
+    request.refresh_from_db()
+    expected = (
+        Decimal("30000.00")
+        if request.status == LimitRequestStatus.APPROVED
+        else Decimal("10000.00")
+    )
+    assert request.status in (LimitRequestStatus.APPROVED, LimitRequestStatus.REJECTED)
+    assert CreditProfile.objects.get(customer=customer).credit_limit == expected
+
+
+def test_two_finance_admins_giving_the_second_approval_at_once_one_wins(settings):
+    rep, customer = _world(settings)
+    request = credit_limit_request_create(
+        customer_id=customer.pk, user=rep, requested_limit="500000", reason="x"
+    )
+    credit_limit_request_decide(
+        request_id=request.pk, user=UserFactory(roles=[roles.CREDIT_MANAGER]), approve=True
+    )
+    admins = [UserFactory(roles=[roles.FINANCE_ADMIN]) for _ in range(THREADS)]
+    outcomes = _race(request.pk, admins, [True] * THREADS)
+    assert sorted(outcomes) == ["409:limit_request_decided"] * (THREADS - 1) + ["ok"]
+    request.refresh_from_db()
+    assert request.status == LimitRequestStatus.APPROVED
+    assert request.second_decided_by_id in {admin.pk for admin in admins}
+    assert CreditProfile.objects.get(customer=customer).credit_limit == Decimal("500000.00")
+
+
+def test_two_requests_for_one_customer_at_once_leave_one_open(settings):
+    _rep, customer = _world(settings)
+    users = [UserFactory(roles=[roles.CREDIT_MANAGER]) for _ in range(THREADS)]
+    barrier = threading.Barrier(THREADS)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def work(user):
+        try:
+            barrier.wait(timeout=10)
+            credit_limit_request_create(
+                customer_id=customer.pk, user=user, requested_limit="20000", reason="x"
+            )
+            result = "ok"
+        except ApplicationError as error:
+            result = f"{error.status_code}:{error.code}"
+        finally:
+            connections.close_all()
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=work, args=(user,)) for user in users]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes) == ["409:limit_request_open"] * (THREADS - 1) + ["ok"]
+    assert CreditLimitRequest.objects.filter(customer=customer).count() == 1
