@@ -60,6 +60,20 @@ class DunningLevelInline(ServiceInlineMixin, admin.StackedInline):
     def get_extra(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> int:
         return 1 if obj is None else 0  # a new policy starts with a blank level
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[DunningLevel]:
+        return super().get_queryset(request).filter(retired_at__isnull=True)
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any):
+        formset_class = super().get_formset(request, obj, **kwargs)
+
+        class RetiringLevelForm(formset_class.form):
+            def hand_clean_DELETE(self) -> None:  # noqa: N802 (Django's name)
+                """A removed level with notices is retired by the service, so the
+                admin's "protected related objects" refusal does not apply."""
+
+        formset_class.form = RetiringLevelForm
+        return formset_class
+
 
 def _levels_of(formset: Any) -> list[dict[str, Any]]:
     """The levels the inline holds, in its order, without deleted or blank new rows."""
@@ -70,7 +84,9 @@ def _levels_of(formset: Any) -> list[dict[str, Any]]:
             continue
         if level_form.instance.pk is None and not level_form.has_changed():
             continue
-        levels.append({name: _value(level_form, name) for name in _LEVEL_FIELDS})
+        level = {name: _value(level_form, name) for name in _LEVEL_FIELDS}
+        level["id"] = level_form.instance.pk
+        levels.append(level)
     return levels
 
 
@@ -116,8 +132,15 @@ class DunningPolicyAdmin(ServiceWritesMixin, admin.ModelAdmin):
         if levels_formset is not None:
             levels = _levels_of(levels_formset)
         else:  # the user may not edit the levels: keep them as they are
-            kept = form.instance.levels.order_by("position") if change else []
-            levels = [{name: getattr(level, name) for name in _LEVEL_FIELDS} for level in kept]
+            kept = (
+                form.instance.levels.filter(retired_at__isnull=True).order_by("position")
+                if change
+                else []
+            )
+            levels = [
+                {"id": level.pk, **{name: getattr(level, name) for name in _LEVEL_FIELDS}}
+                for level in kept
+            ]
         data = form.cleaned_data
         try:
             saved = dunning_policy_save(

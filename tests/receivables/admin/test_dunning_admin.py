@@ -265,7 +265,7 @@ def test_a_level_removed_on_the_policy_page_is_removed_by_the_service(superuser_
     assert list(first.policy.levels.values_list("pk", flat=True)) == [first.pk]
 
 
-def test_a_level_that_produced_notices_cannot_be_removed(superuser_client):
+def test_a_level_that_produced_notices_is_retired_not_deleted(superuser_client):
     # given
     first = DunningLevelFactory(offset_days=7)
     second = DunningLevelFactory(policy=first.policy, position=2, offset_days=21)
@@ -279,11 +279,13 @@ def test_a_level_that_produced_notices_cannot_be_removed(superuser_client):
     # when
     response = superuser_client.post(url, _policy_post(first.policy.name, levels, initial=2))
 
-    # then
-    assert response.status_code == 200
-    inline_errors = str(response.context["inline_admin_formsets"][0].formset.non_form_errors())
-    assert "protected related objects" in inline_errors  # the admin's own check comes first
+    # then: the level and its text stay for its notices, outside the active cadence
+    assert response.status_code == 302
+    second.refresh_from_db()
+    assert second.retired_at is not None
+    assert second.offset_days == 21
     assert first.policy.levels.count() == 2
+    assert list(first.policy.levels.filter(retired_at__isnull=True)) == [first]
 
 
 def test_without_the_delete_right_on_levels_a_removal_is_ignored(finance_client):
