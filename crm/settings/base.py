@@ -276,16 +276,15 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 }
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 1
 CELERY_REDIS_SOCKET_TIMEOUT = 5
+CRM_REDIS_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": read("CELERY_BROKER_SOCKET_CONNECT_TIMEOUT", env.float, default=0.5),
+    "socket_timeout": read("CELERY_BROKER_SOCKET_TIMEOUT", env.float, default=1.5),
+    # An unacknowledged message (acks_late, worker killed) is delivered again
+    # after this long; it must exceed the longest countdown (300 s).
+    "visibility_timeout": read("CELERY_BROKER_VISIBILITY_TIMEOUT", env.int, default=3600),
+}
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "socket_connect_timeout": read(
-            "CELERY_BROKER_SOCKET_CONNECT_TIMEOUT", env.float, default=0.5
-        ),
-        "socket_timeout": read("CELERY_BROKER_SOCKET_TIMEOUT", env.float, default=1.5),
-        # An unacknowledged message (acks_late, worker killed) is delivered again
-        # after this long; it must exceed the longest countdown (300 s).
-        "visibility_timeout": read("CELERY_BROKER_VISIBILITY_TIMEOUT", env.int, default=3600),
-    }
+    CELERY_BROKER_TRANSPORT_OPTIONS = CRM_REDIS_BROKER_TRANSPORT_OPTIONS
 # The admin's periodic tasks (django-celery-beat) are the schedule: the entries
 # above seed it once and later admin edits are kept across beat restarts.
 CELERY_BEAT_SCHEDULER = "crm.beat:SeedOnceDatabaseScheduler"
