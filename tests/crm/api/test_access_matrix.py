@@ -78,6 +78,12 @@ MATRIX: dict[tuple[str, str], frozenset[str] | str] = {
     ("aging", "list"): EVERY_ROLE,
     ("customer-statement", "list"): EVERY_ROLE,
     ("auth-token", "post"): PUBLIC,
+    # Dunning (#4): pins to a policy; bounce reports from the mail provider's webhook.
+    ("dunning-pin", "list"): frozenset({CLERK, CREDIT, REP, ADMIN}),
+    ("dunning-pin", "retrieve"): frozenset({CLERK, CREDIT, REP, ADMIN}),
+    ("dunning-pin", "create"): frozenset({ADMIN}),
+    ("dunning-pin", "destroy"): frozenset({ADMIN}),
+    ("dunning-bounce", "report"): frozenset({CLERK, ADMIN, INTEGRATOR}),
 }
 
 CALLERS = (ANONYMOUS, NO_ROLE, *roles.ROLES)
@@ -268,6 +274,23 @@ REQUESTS: dict[tuple[str, str], Callable[[World], tuple[str, str, dict | None]]]
         reverse("auth-token"),
         {"username": w.user.username, "password": "correct horse battery staple"},
     ),
+    ("dunning-pin", "list"): lambda w: ("get", reverse("dunning-pin-list"), None),
+    ("dunning-pin", "retrieve"): lambda w: ("get", _detail("dunning-pin", _dunning_pin(w)), None),
+    ("dunning-pin", "create"): lambda w: (
+        "post",
+        reverse("dunning-pin-list"),
+        {"customer": w.customer.pk, "policy": _dunning_policy()},
+    ),
+    ("dunning-pin", "destroy"): lambda w: (
+        "delete",
+        _detail("dunning-pin", _dunning_pin(w)),
+        None,
+    ),
+    ("dunning-bounce", "report"): lambda w: (
+        "post",
+        reverse("dunning-bounce-report"),
+        {"message_id": _sent_dunning_notice(w), "reason": "550 5.1.1 unknown user"},
+    ),
 }
 
 SUCCESS = {"create": 201, "destroy": 204}
@@ -331,3 +354,33 @@ def test_role_action_matrix(route, caller):
     else:
         assert response.status_code == 403, response.content
         assert response.json()["code"] == "permission_denied"
+
+
+# --- dunning (#4) -------------------------------------------------------------
+
+
+def _dunning_policy() -> int:
+    from tests.factories.receivables import DunningLevelFactory
+
+    return DunningLevelFactory().policy_id
+
+
+def _dunning_pin(w: World) -> int:
+    from receivables.models import CustomerDunningPolicy
+
+    return CustomerDunningPolicy.objects.create(customer=w.customer, policy_id=_dunning_policy()).pk
+
+
+def _sent_dunning_notice(w: World) -> str:
+    """The Message-ID of a notice sent to the world's customer."""
+    from receivables.models import DunningNoticeStatus
+    from tests.factories.receivables import DunningNoticeFactory
+
+    notice = DunningNoticeFactory(
+        customer=w.customer,
+        status=DunningNoticeStatus.SENT,
+        sent_at=timezone.now(),
+        to_email=w.contact.email,
+        message_id="<matrix.1@example.com>",
+    )
+    return notice.message_id
