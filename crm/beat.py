@@ -5,6 +5,11 @@ entry over its database row each time beat starts, so a time changed in the
 admin (Periodic tasks) silently reverts at the next deploy. This scheduler
 creates the rows that do not exist yet and leaves existing ones as the admin
 left them: settings seed the schedule, the admin owns it.
+
+It also carries ``options["expires"]`` (seconds) over as the row's
+``expire_seconds``: django-celery-beat only reads the latter, so without this
+the ``expires`` of CELERY_BEAT_SCHEDULE would be dropped and a lagging worker
+would still run stale beats.
 """
 
 from __future__ import annotations
@@ -23,7 +28,19 @@ class SeedOnceDatabaseScheduler(DatabaseScheduler):
         existing = set(
             PeriodicTask.objects.filter(name__in=list(mapping)).values_list("name", flat=True)
         )
-        missing = {name: entry for name, entry in mapping.items() if name not in existing}
+        missing = {
+            name: _with_expire_seconds(entry)
+            for name, entry in mapping.items()
+            if name not in existing
+        }
         if existing:
             logger.info("Beat schedule kept as edited in the admin: %s", sorted(existing))
         super().update_from_dict(missing)
+
+
+def _with_expire_seconds(entry: dict[str, Any]) -> dict[str, Any]:
+    options = dict(entry.get("options") or {})
+    expires = options.get("expires")
+    if isinstance(expires, int | float) and "expire_seconds" not in options:
+        options["expire_seconds"] = int(expires)
+    return {**entry, "options": options}
