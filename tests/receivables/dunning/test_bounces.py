@@ -250,3 +250,21 @@ def test_the_billing_email_choice_skips_invalid_addresses():
     # then
     assert contact_billing_email(customer=customer) == "b-good@acme.example.com"
     assert Contact.objects.filter(customer=customer).count() == 2
+
+
+def test_a_contact_change_that_cannot_give_an_address_enqueues_nothing(
+    django_capture_on_commit_callbacks,
+):
+    # given
+    customer = CustomerFactory()
+    contact = ContactFactory(customer=customer, is_billing=False)
+    notice = DunningNoticeFactory(customer=customer, status=DunningNoticeStatus.NO_ADDRESS)
+
+    # when: only the phone number changes
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        contact_update(contact=contact, data={"phone": "+1 555 0100"})
+
+    # then
+    assert callbacks == []
+    notice.refresh_from_db()
+    assert notice.status == DunningNoticeStatus.NO_ADDRESS
