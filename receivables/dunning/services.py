@@ -17,6 +17,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import QuerySet
 
+from receivables.dunning.bulk_writes import notice_lines_insert, notices_insert
 from receivables.dunning.outbox import notices_enqueue
 from receivables.dunning.selectors import (
     PolicyMap,
@@ -25,7 +26,7 @@ from receivables.dunning.selectors import (
     dunning_invoice_history,
     dunning_policy_map,
 )
-from receivables.models import DunningNotice, DunningNoticeInvoice, DunningNoticeStatus, Invoice
+from receivables.models import DunningNotice, DunningNoticeStatus, Invoice
 
 CUSTOMER_BATCH = 500
 
@@ -139,22 +140,19 @@ def _write(
     if not new:
         return
     reachable = customers_with_billing_email(customer_ids=[g.customer_id for g in new.values()])
-    DunningNotice.objects.bulk_create(
-        [
-            DunningNotice(
-                customer_id=group.customer_id,
-                level_id=group.level_id,
-                run_date=run_date,
-                idempotency_key=key,
-                status=(
-                    DunningNoticeStatus.QUEUED
-                    if group.customer_id in reachable
-                    else DunningNoticeStatus.NO_ADDRESS
-                ),
+    notices_insert(
+        run_date=run_date,
+        rows=[
+            (
+                group.customer_id,
+                group.level_id,
+                key,
+                DunningNoticeStatus.QUEUED
+                if group.customer_id in reachable
+                else DunningNoticeStatus.NO_ADDRESS,
             )
             for key, group in new.items()
         ],
-        ignore_conflicts=True,
     )
     # Read back by key: a concurrent run may have written some of them first.
     notices = list(
@@ -162,24 +160,19 @@ def _write(
             "idempotency_key", "pk", "status"
         )
     )
-    lines = []
+    lines: list[tuple[int, int, Decimal]] = []
     queued: list[int] = []
     result.customers += len({new[key].customer_id for key, _, _ in notices})
     for key, notice_id, status in notices:
         group = new[key]
-        lines += [
-            DunningNoticeInvoice(
-                notice_id=notice_id, invoice_id=invoice_id, open_amount_at_notice=amount
-            )
-            for invoice_id, amount in group.lines
-        ]
+        lines += [(notice_id, invoice_id, amount) for invoice_id, amount in group.lines]
         result.notices_created += 1
         result.invoices_noticed += len(group.lines)
         if status == DunningNoticeStatus.QUEUED:
             queued.append(notice_id)
         else:
             result.no_address += 1
-    DunningNoticeInvoice.objects.bulk_create(lines, ignore_conflicts=True)
+    notice_lines_insert(rows=lines)
     result.queued_ids += queued
 
     def _enqueue_all() -> None:
