@@ -14,6 +14,7 @@ from crm.api.fields import VisibleRelatedField
 from crm.api.permissions import HasModelPermission
 from crm.api.schema import error_responses
 from crm.api.viewsets import ScopedViewSet
+from crm.exceptions import NotFound
 from customers.models import Customer
 from customers.selectors import customer_list, customer_visibility_q
 from receivables.dunning.bounces import dunning_notice_bounce
@@ -149,7 +150,10 @@ class DunningBounceViewSet(ScopedViewSet):
         data = serializer.validated_data
         notice_id = data.get("notice")
         if notice_id and not self.get_queryset().filter(pk=notice_id).exists():
-            notice_id = -1  # not visible: answered like an unknown notice
+            # Not visible to this user: answered exactly like an unknown notice.
+            raise NotFound(
+                f"No dunning notice with id {notice_id}.", code="dunning_notice_not_found"
+            )
         notice = dunning_notice_bounce(
             notice_id=notice_id,
             message_id=data.get("message_id", ""),
