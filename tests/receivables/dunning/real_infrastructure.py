@@ -112,7 +112,7 @@ class Workers:
             "CELERY_BROKER_URL": self.broker_url,
             "TEST_CELERY_QUEUE": self.queue,
             "TEST_SMTP_PORT": str(self.smtp_port),
-            "PYTHONPATH": str(ROOT),
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
             **self.extra_env,
         }
         process = subprocess.Popen(

@@ -207,3 +207,39 @@ def test_with_smtp_down_the_run_finishes_failures_are_retried_and_nothing_is_sen
         assert notice.sent_at is None
         assert "ConnectionRefusedError" in notice.last_error
         assert notice.last_error.startswith("Attempt 4:")
+
+
+def test_a_run_decided_while_redis_was_down_is_drained_and_sent_once_it_is_back(smtp, workers_for):
+    # given: workers on the real broker; this process's broker URL points at a
+    # closed port while the run decides (Redis down)
+    from django.utils import timezone
+
+    from receivables.dunning.outbox import dunning_outbox_drain
+    from receivables.dunning.services import dunning_run_decide
+
+    customers = _due_customers(4)
+    workers = workers_for(smtp.port)
+    workers.start()
+    real_broker = celery_app.conf.broker_url
+    _point_broker_at(f"redis://127.0.0.1:{free_port()}/2")
+    try:
+        result = dunning_run_decide(run_date=datetime.date.fromisoformat(RUN_DAY))
+    finally:
+        _point_broker_at(real_broker)
+    assert result.not_enqueued == 4
+    assert _statuses() == {DunningNoticeStatus.QUEUED: 4}
+
+    # when: Redis is back and beat runs the drain
+    drained = dunning_outbox_drain(now=timezone.now() + datetime.timedelta(minutes=5))
+
+    # then
+    assert drained == 4
+    wait_until(lambda: _all_sent(4), timeout=90, what="the drained notices sent")
+    _assert_each_delivered_once(smtp, customers)
+
+
+def _point_broker_at(url: str) -> None:
+    celery_app.conf.broker_url = url
+    celery_app.conf.broker_write_url = url
+    celery_app._pool = None  # connections are made afresh for the new URL
+    celery_app.amqp._producer_pool = None
