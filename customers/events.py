@@ -6,3 +6,6 @@ from django.dispatch import Signal
 customer_created = Signal()
 # kwargs: customer_id, changed_fields (list of field names)
 customer_updated = Signal()
+# A contact was added, changed or had its email marked invalid (a bounce).
+# kwargs: contact_id, customer_id, changed_fields (list of field names)
+contact_changed = Signal()

@@ -37,4 +37,9 @@ def customer_balances_refresh() -> int:
 
 
 # Dunning tasks live with dunning; importing them here registers them with Celery.
-from receivables.dunning.tasks import dunning_notice_send, dunning_run  # noqa: E402, F401
+from receivables.dunning.tasks import (  # noqa: E402, F401
+    dunning_notice_send,
+    dunning_notices_requeue,
+    dunning_outbox_drain,
+    dunning_run,
+)

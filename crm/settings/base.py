@@ -397,3 +397,45 @@ CELERY_BEAT_SCHEDULE["credit-limits-expire"] = {
     "schedule": crontab(hour=0, minute=30),
     "options": {"expires": 6 * 3600},
 }
+# --- Dunning reliability (issue #4): broker outages, send leases, outbox drain ---
+# Enqueueing after commit must never hang a web request when the broker is down:
+# connect and publish give up within about a second, the failure is logged and the
+# outbox row stays queued for the drain below (see crm/enqueue.py).
+CELERY_BROKER_CONNECTION_TIMEOUT = read("CELERY_BROKER_CONNECTION_TIMEOUT", env.float, default=1.0)
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 1
+CELERY_REDIS_SOCKET_TIMEOUT = 5
+CRM_REDIS_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": read("CELERY_BROKER_SOCKET_CONNECT_TIMEOUT", env.float, default=0.5),
+    "socket_timeout": read("CELERY_BROKER_SOCKET_TIMEOUT", env.float, default=1.5),
+    # An unacknowledged message (acks_late, worker killed) is delivered again
+    # after this long; it must exceed the longest countdown (300 s).
+    "visibility_timeout": read("CELERY_BROKER_VISIBILITY_TIMEOUT", env.int, default=3600),
+}
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS = CRM_REDIS_BROKER_TRANSPORT_OPTIONS
+# The admin's periodic tasks (django-celery-beat) are the schedule: the entries
+# above seed it once and later admin edits are kept across beat restarts.
+CELERY_BEAT_SCHEDULER = "crm.beat:SeedOnceDatabaseScheduler"
+CELERY_BEAT_SCHEDULE["dunning-outbox-drain"] = {
+    "task": "receivables.dunning_outbox_drain",
+    "schedule": timedelta(minutes=5),
+    "options": {"expires": 240},
+}
+# How long a worker's claim on a notice lasts (longer than one SMTP send); when a
+# worker dies mid-send the notice is sent again after it, with the same Message-ID.
+CRM_DUNNING_SEND_LEASE_SECONDS = read("CRM_DUNNING_SEND_LEASE_SECONDS", env.int, default=300)
+# Retry backoff of a failed send: doubling from the base, capped (seconds).
+CRM_DUNNING_RETRY_BASE_SECONDS = read("CRM_DUNNING_RETRY_BASE_SECONDS", env.int, default=10)
+CRM_DUNNING_RETRY_MAX_SECONDS = read("CRM_DUNNING_RETRY_MAX_SECONDS", env.int, default=300)
+# The drain enqueues queued notices the broker never got after this many seconds,
+# and ones it got but that are still queued (a lost message) after the second.
+CRM_DUNNING_DRAIN_AFTER_SECONDS = read("CRM_DUNNING_DRAIN_AFTER_SECONDS", env.int, default=120)
+CRM_DUNNING_REQUEUE_LOST_AFTER_SECONDS = read(
+    "CRM_DUNNING_REQUEUE_LOST_AFTER_SECONDS", env.int, default=3600
+)

@@ -1,4 +1,9 @@
-from customers.services.contacts import contact_create, contact_delete, contact_update
+from customers.services.contacts import (
+    contact_create,
+    contact_delete,
+    contact_email_invalidate,
+    contact_update,
+)
 from customers.services.customers import (
     customer_create,
     customer_risk_set_many,
@@ -9,6 +14,7 @@ from customers.services.customers import (
 __all__ = [
     "contact_create",
     "contact_delete",
+    "contact_email_invalidate",
     "contact_update",
     "customer_create",
     "customer_risk_set_many",

@@ -8,6 +8,7 @@ from django.db import transaction
 
 from crm.exceptions import Conflict, ValidationFailed
 from crm.validation import full_clean_or_fail
+from customers import events
 from customers.models import Contact, Customer
 
 _EDITABLE_FIELDS = ("name", "job_title", "email", "phone", "is_billing", "is_email_valid")
@@ -58,6 +59,7 @@ def contact_create(
     )
     full_clean_or_fail(contact, validate_unique=False, validate_constraints=False)
     contact.save()
+    _announce(contact, ["name", "email", "phone", "job_title", "is_billing", "is_email_valid"])
     return contact
 
 
@@ -72,6 +74,10 @@ def contact_update(*, contact: Contact, data: dict[str, Any]) -> Contact:
     if "email" in data:
         data = {**data, "email": (data["email"] or "").strip().lower()}
     locked = Contact.objects.select_for_update().get(pk=contact.pk)
+    if "email" in data and data["email"] != locked.email and "is_email_valid" not in data:
+        # A new address has not bounced yet: it is presumed valid again.
+        data = {**data, "is_email_valid": True}
+    changed = [name for name, value in data.items() if getattr(locked, name) != value]
     for name, value in data.items():
         setattr(locked, name, value)
     _check(
@@ -82,7 +88,39 @@ def contact_update(*, contact: Contact, data: dict[str, Any]) -> Contact:
     )
     full_clean_or_fail(locked, validate_unique=False, validate_constraints=False)
     locked.save()
+    if changed:
+        _announce(locked, changed)
     return locked
+
+
+@transaction.atomic
+def contact_email_invalidate(*, customer_id: int, email: str) -> list[Contact]:
+    """Mark the customer's contacts with ``email`` as not deliverable (a bounce came
+    back), so statements and reminders stop going there; returns those changed."""
+    email = (email or "").strip().lower()
+    if not email:
+        raise ValidationFailed.for_field(
+            "email", "Say which address bounced.", code="bounce_without_email"
+        )
+    contacts = list(
+        Contact.objects.select_for_update()
+        .filter(customer_id=customer_id, email__iexact=email, is_email_valid=True)
+        .order_by("pk")
+    )
+    for contact in contacts:
+        contact.is_email_valid = False
+        contact.save(update_fields=["is_email_valid", "updated_at"])
+        _announce(contact, ["is_email_valid"])
+    return contacts
+
+
+def _announce(contact: Contact, changed_fields: list[str]) -> None:
+    events.contact_changed.send(
+        sender=Contact,
+        contact_id=contact.pk,
+        customer_id=contact.customer_id,
+        changed_fields=changed_fields,
+    )
 
 
 @transaction.atomic

@@ -1,26 +1,31 @@
 """Dunning in the admin: policies (with their levels) saved through
-``dunning_policy_save``, everything else only viewed.
+``dunning_policy_save``, customer pins through ``customer_dunning_policy_pin``.
 
 A policy and its levels are saved together by the service, which checks the
 offsets (strictly increasing) and the templates (unknown fields are named); a
-refusal is shown on the policy form and nothing is written. Customer pins and
-notices have no write service here, so they are view-only; notices are written
-by the dunning run and its sending task.
+refusal is shown on the policy form and nothing is written. A level removed
+from the page after it produced notices is retired, not deleted. Notices are
+written by the dunning run and its sending task; here they are viewed, and a
+bounce that came back to a mailbox can be recorded.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Model, Q, QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
 from crm.admin import (
     BigTableMixin,
     ExactKeySearchMixin,
+    PerRowAction,
+    RowActionsMixin,
     ServiceInlineMixin,
     ServiceModelForm,
     ServiceRefused,
@@ -31,12 +36,15 @@ from crm.admin import (
 from crm.exceptions import ApplicationError
 from crm.imports import adopt
 from receivables.admin._common import RECORD, CustomerScopedMixin, invoice_link, of_customer_code
+from receivables.dunning.bounces import dunning_notice_bounce
+from receivables.dunning.pins import customer_dunning_policy_pin, customer_dunning_policy_unpin
 from receivables.dunning.policies import dunning_policy_save
 from receivables.models import (
     CustomerDunningPolicy,
     DunningLevel,
     DunningNotice,
     DunningNoticeInvoice,
+    DunningNoticeStatus,
     DunningPolicy,
 )
 
@@ -60,6 +68,20 @@ class DunningLevelInline(ServiceInlineMixin, admin.StackedInline):
     def get_extra(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> int:
         return 1 if obj is None else 0  # a new policy starts with a blank level
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[DunningLevel]:
+        return super().get_queryset(request).filter(retired_at__isnull=True)
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any):
+        formset_class = super().get_formset(request, obj, **kwargs)
+
+        class RetiringLevelForm(formset_class.form):
+            def hand_clean_DELETE(self) -> None:  # noqa: N802 (Django's name)
+                """A removed level with notices is retired by the service, so the
+                admin's "protected related objects" refusal does not apply."""
+
+        formset_class.form = RetiringLevelForm
+        return formset_class
+
 
 def _levels_of(formset: Any) -> list[dict[str, Any]]:
     """The levels the inline holds, in its order, without deleted or blank new rows."""
@@ -70,7 +92,9 @@ def _levels_of(formset: Any) -> list[dict[str, Any]]:
             continue
         if level_form.instance.pk is None and not level_form.has_changed():
             continue
-        levels.append({name: _value(level_form, name) for name in _LEVEL_FIELDS})
+        level = {name: _value(level_form, name) for name in _LEVEL_FIELDS}
+        level["id"] = level_form.instance.pk
+        levels.append(level)
     return levels
 
 
@@ -116,8 +140,15 @@ class DunningPolicyAdmin(ServiceWritesMixin, admin.ModelAdmin):
         if levels_formset is not None:
             levels = _levels_of(levels_formset)
         else:  # the user may not edit the levels: keep them as they are
-            kept = form.instance.levels.order_by("position") if change else []
-            levels = [{name: getattr(level, name) for name in _LEVEL_FIELDS} for level in kept]
+            kept = (
+                form.instance.levels.filter(retired_at__isnull=True).order_by("position")
+                if change
+                else []
+            )
+            levels = [
+                {"id": level.pk, **{name: getattr(level, name) for name in _LEVEL_FIELDS}}
+                for level in kept
+            ]
         data = form.cleaned_data
         try:
             saved = dunning_policy_save(
@@ -148,8 +179,9 @@ class DunningLevelAdmin(ViewOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(CustomerDunningPolicy)
-class CustomerDunningPolicyAdmin(CustomerScopedMixin, ViewOnlyMixin, admin.ModelAdmin):
-    """View-only: there is no service to pin a customer to a policy yet."""
+class CustomerDunningPolicyAdmin(CustomerScopedMixin, ServiceWritesMixin, admin.ModelAdmin):
+    """Pin a customer to a policy (``customer_dunning_policy_pin``); deleting the pin
+    (``customer_dunning_policy_unpin``) puts the customer back on the tier's default."""
 
     list_display = ("customer", "policy")
     list_filter = ("policy",)
@@ -157,6 +189,27 @@ class CustomerDunningPolicyAdmin(CustomerScopedMixin, ViewOnlyMixin, admin.Model
     search_fields = ("=customer__code",)
     search_help_text = _("Customer code (exact).")
     ordering = ("customer__code",)
+    autocomplete_fields = ("customer",)
+    fields = ("customer", "policy")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        return ("customer",) if obj is not None else ()
+
+    def save_through_service(
+        self, request: HttpRequest, obj: CustomerDunningPolicy, form: Any, change: bool
+    ) -> CustomerDunningPolicy:
+        customer = obj.customer if change else form.cleaned_data.get("customer")
+        policy = form.cleaned_data.get("policy")
+        if customer is None or policy is None:
+            raise ValidationError(_("Choose a customer and a policy."))
+        return customer_dunning_policy_pin(customer=customer, policy=policy)
+
+    def delete_model(self, request: HttpRequest, obj: CustomerDunningPolicy) -> None:
+        customer_dunning_policy_unpin(customer=obj.customer)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for pin in queryset.select_related("customer"):
+            customer_dunning_policy_unpin(customer=pin.customer)
 
 
 # --- notices -------------------------------------------------------------------
@@ -194,11 +247,58 @@ class DunningNoticeInvoiceInline(_NoticeViewersMixin, admin.TabularInline):
         return money(line.open_amount_at_notice, line.invoice.currency)
 
 
+class BounceForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Address that bounced"),
+        required=False,
+        help_text=_("Leave blank for the address the notice was sent to."),
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=1000,
+        help_text=_("The mail server's reply, such as '550 5.1.1 mailbox unavailable'."),
+    )
+
+
+class DunningNoticeBounce(PerRowAction):
+    """A clerk records a bounce that came back to a mailbox instead of the webhook."""
+
+    name = "dunning_notice_bounce"
+    description = _("Mark selected notices as bounced…")
+    button_label = _("Mark as bounced…")
+    title = _("Mark notices as bounced")
+    submit_label = _("Mark as bounced")
+    failed = _("was not marked as bounced")
+    permission = "receivables.report_bounce_dunningnotice"
+    form_class = BounceForm
+    on_change_page = True
+
+    def offered_for(self, row: Model) -> bool:
+        return row.status == DunningNoticeStatus.SENT
+
+    def run(self, request: HttpRequest, row: Model, data: dict[str, Any]) -> str:
+        notice = dunning_notice_bounce(
+            notice_id=row.pk, email=data.get("email") or "", reason=data["reason"]
+        )
+        return _t(
+            "Notice %(notice)s bounced: the address %(email)s is marked invalid and the "
+            "notice goes out again once the customer has a valid billing email."
+        ) % {"notice": notice.pk, "email": notice.bounce_reason.partition(":")[0]}
+
+
 @admin.register(DunningNotice)
 class DunningNoticeAdmin(
-    CustomerScopedMixin, ExactKeySearchMixin, ViewOnlyMixin, BigTableMixin, admin.ModelAdmin
+    RowActionsMixin,
+    CustomerScopedMixin,
+    ExactKeySearchMixin,
+    ViewOnlyMixin,
+    BigTableMixin,
+    admin.ModelAdmin,
 ):
-    """Written by the dunning run and the sending task; only viewed here."""
+    """Written by the dunning run and the sending task; viewed here, and a bounce
+    that came back to a mailbox can be recorded."""
+
+    row_actions = (DunningNoticeBounce(),)
 
     list_display = (
         "customer", "level", "run_date", "status", "to_email", "attempts", "sent_at",
@@ -210,7 +310,8 @@ class DunningNoticeAdmin(
     inlines = (DunningNoticeInvoiceInline,)
     fields = (
         "customer", "level", "run_date", "status", "to_email", "subject", "body", "attempts",
-        "last_error", "sent_at", "idempotency_key", *RECORD,
+        "last_error", "sent_at", "message_id", "claimed_until", "enqueued_at", "bounced_at",
+        "bounce_reason", "idempotency_key", *RECORD,
     )  # fmt: skip
 
     def exact_keys(self, term: str) -> Q:

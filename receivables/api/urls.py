@@ -6,6 +6,7 @@ from receivables.api.aging import AgingViewSet
 from receivables.api.allocations import AllocationViewSet
 from receivables.api.credit_notes import CreditNoteViewSet
 from receivables.api.disputes import DisputeViewSet
+from receivables.api.dunning import DunningBounceViewSet, DunningPinViewSet
 from receivables.api.invoices import InvoiceViewSet
 from receivables.api.payments import PaymentViewSet
 from receivables.api.promises import PromiseToPayViewSet
@@ -24,6 +25,8 @@ router.register("write-offs", WriteOffViewSet, basename="write-off")
 router.register("disputes", DisputeViewSet, basename="dispute")
 router.register("promises", PromiseToPayViewSet, basename="promise")
 router.register("aging", AgingViewSet, basename="aging")
+router.register("dunning-pins", DunningPinViewSet, basename="dunning-pin")
+router.register("dunning-bounces", DunningBounceViewSet, basename="dunning-bounce")
 # A receivables report about one customer, beside the customers' own routes.
 router.register(
     r"customers/(?P<customer_id>[^/.]+)/statement",

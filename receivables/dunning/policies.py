@@ -6,8 +6,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
 
-from crm.exceptions import Conflict, ValidationFailed
+from crm.exceptions import ValidationFailed
 from customers.models import Tier
 from receivables.dunning.templates import (
     TEMPLATE_FIELDS,
@@ -19,6 +21,7 @@ from receivables.dunning.templates import (
 from receivables.models import DunningChannel, DunningLevel, DunningPolicy
 
 _TEXT_FIELDS = ("subject_en", "body_en", "subject_zh", "body_zh")
+_REPACK_SHIFT = 10_000
 _LEVEL_FIELDS = (
     "offset_days",
     "channel",
@@ -103,8 +106,9 @@ def dunning_policy_save(
 ) -> DunningPolicy:
     """Create a policy, or replace the name, description, tier and levels of ``policy``.
 
-    ``levels`` are given in order; their positions are 1, 2, ... Levels already
-    used by notices may be changed but not removed.
+    ``levels`` are given in order; their positions are 1, 2, ... Each may carry
+    the ``id`` of an existing level to keep that row. A level that produced
+    notices is retired instead of deleted when it is left out.
     """
     name = (name or "").strip()
     if not name:
@@ -141,22 +145,53 @@ def dunning_policy_save(
 
 
 def _levels_replace(policy: DunningPolicy, levels: Sequence[Mapping[str, Any]]) -> None:
-    existing = {level.position: level for level in policy.levels.all()}
-    extra = [level for position, level in existing.items() if position > len(levels)]
-    if any(level.notices.exists() for level in extra):
-        raise Conflict(
-            "A level that already produced notices cannot be removed; keep it or make a new "
-            "policy.",
-            code="dunning_level_in_use",
-        )
-    DunningLevel.objects.filter(pk__in=[level.pk for level in extra]).delete()
+    """Make ``levels`` the policy's active levels, in order.
+
+    A level given with its ``id`` keeps its row (and so its notices); without
+    ids, levels are matched by position. An active level left out is deleted,
+    or retired when it produced notices, so those notices keep the text and
+    offset they were sent with. Positions are re-packed 1, 2, ... over the
+    active levels only.
+    """
+    active = list(policy.levels.filter(retired_at__isnull=True).order_by("position"))
+    by_id = {level.pk: level for level in active}
+    rows: list[DunningLevel] = []
     for position, values in enumerate(levels, start=1):
-        level = existing.get(position) or DunningLevel(policy=policy, position=position)
+        level_id = values.get("id")
+        if level_id:
+            level = by_id.get(int(level_id))
+            if level is None:
+                raise ValidationFailed.for_field(
+                    "levels",
+                    f"Level {position}: level id {level_id} is not an active level of policy "
+                    f"{policy.name!r}; leave the id out to add a new level.",
+                    code="dunning_level_unknown",
+                )
+        elif not any(v.get("id") for v in levels) and position <= len(active):
+            level = active[position - 1]
+        else:
+            level = DunningLevel(policy=policy)
+        rows.append(level)
+    kept = {level.pk for level in rows if level.pk}
+    removed = [level for level in active if level.pk not in kept]
+    used = set(
+        DunningLevel.objects.filter(pk__in=[level.pk for level in removed], notices__isnull=False)
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    DunningLevel.objects.filter(pk__in=used).update(retired_at=timezone.now())
+    DunningLevel.objects.filter(
+        pk__in=[level.pk for level in removed if level.pk not in used]
+    ).delete()
+    # Move the kept rows out of the way first, so re-packing never collides.
+    DunningLevel.objects.filter(pk__in=kept).update(position=F("position") + _REPACK_SHIFT)
+    for position, (level, values) in enumerate(zip(rows, levels, strict=True), start=1):
+        level.position = position
         for field in _LEVEL_FIELDS:
             default = DunningChannel.EMAIL if field == "channel" else None
             value = values.get(field, default)
             if value is None:
                 value = False if field.startswith(("create", "place", "flag")) else ""
             setattr(level, field, value)
-        level.full_clean(exclude=["policy"])
+        level.full_clean(exclude=["policy"], validate_constraints=False)
         level.save()

@@ -47,7 +47,9 @@ class PolicyMap:
 
 def dunning_policy_map() -> PolicyMap:
     levels: dict[int, list[DunningLevel]] = {}
-    for level in DunningLevel.objects.order_by("policy_id", "position"):
+    for level in DunningLevel.objects.filter(retired_at__isnull=True).order_by(
+        "policy_id", "position"
+    ):
         levels.setdefault(level.policy_id, []).append(level)
     by_tier = dict(
         DunningPolicy.objects.exclude(is_default_for_tier="").values_list(

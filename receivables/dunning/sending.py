@@ -1,13 +1,33 @@
-"""Sending one outbox notice, exactly once.
+"""Sending one outbox notice, exactly once as far as the database can tell.
 
-The notice row is locked while it is sent, so a second delivery of the same
-task waits, then finds it sent and does nothing. A failure is recorded on the
-row (attempts, last error) and committed before the caller retries.
+A send is three short steps, never a transaction held open across the SMTP
+conversation:
+
+1. **Claim** (one transaction, row locked): a ``queued`` notice, or a
+   ``sending`` one whose claim expired (its worker died), becomes ``sending``
+   with a lease (``claimed_until``), its address, rendered text and a stable
+   Message-ID (made once, reused by every later attempt), and ``attempts + 1``.
+   A second delivery of the same task finds it ``sending`` under a live lease
+   (and waits) or ``sent`` (and does nothing).
+2. **SMTP**, outside any transaction.
+3. **Record** the outcome (one transaction): ``sent`` with the time, then the
+   escalations of the level are announced after commit; or the failure
+   (``last_error``), back to ``queued`` for a retry, ``failed`` after the last
+   attempt, ``bounced`` when the server refused the recipient for good.
+
+The window nothing can close: the SMTP server accepted the message and the
+worker died before step 3 committed. The notice stays ``sending``; when the
+lease runs out it is sent again, with the same Message-ID (mail clients and
+most mailbox providers show one message per Message-ID), and the interrupted
+attempt is recorded in ``last_error``.
 """
 
 from __future__ import annotations
 
+import logging
 import smtplib
+from datetime import timedelta
+from email.utils import make_msgid
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -16,13 +36,36 @@ from django.utils import timezone
 
 from customers.models import Language
 from customers.selectors import contact_billing_email
+from receivables import events
 from receivables.dunning.templates import NoticeLine, notice_context, render
 from receivables.models import DunningNotice, DunningNoticeStatus
 from receivables.statements import statement_data, statement_pdf
 
+logger = logging.getLogger("receivables.dunning")
+
 
 class NoticeSendFailed(Exception):
     """Sending failed in a way worth retrying; the failure is already recorded."""
+
+    def __init__(self, message: str, *, attempts: int) -> None:
+        super().__init__(message)
+        self.attempts = attempts
+
+
+class NoticeBusy(Exception):
+    """Another worker holds a live claim on the notice."""
+
+    def __init__(self, seconds_left: float) -> None:
+        super().__init__(f"claimed by another worker for {seconds_left:.0f} more seconds")
+        self.seconds_left = seconds_left
+
+
+def lease_seconds() -> int:
+    return int(getattr(settings, "CRM_DUNNING_SEND_LEASE_SECONDS", 300))
+
+
+def max_attempts() -> int:
+    return int(getattr(settings, "CRM_DUNNING_SEND_MAX_RETRIES", 5)) + 1
 
 
 def dunning_notice_render(notice: DunningNotice) -> tuple[str, str]:
@@ -54,17 +97,45 @@ def dunning_notice_render(notice: DunningNotice) -> tuple[str, str]:
 
 
 def dunning_notice_send(*, notice_id: int, final_attempt: bool = False) -> str:
-    """Send a queued notice; returns its status afterwards. Raises NoticeSendFailed
-    (after recording the attempt) when the mail server refused and retries remain."""
-    with transaction.atomic():
-        notice = (
-            DunningNotice.objects.select_for_update(of=("self",))
-            .select_related("customer", "level")
-            .filter(pk=notice_id)
-            .first()
-        )
-        if notice is None or notice.status != DunningNoticeStatus.QUEUED:
-            return notice.status if notice else "missing"
+    """Send a queued notice; returns its status afterwards.
+
+    Raises NoticeBusy while another worker holds the notice, and NoticeSendFailed
+    (after recording the attempt) when the mail server failed and attempts remain.
+    """
+    claimed = _claim(notice_id)
+    if isinstance(claimed, str):
+        return claimed
+    notice = claimed
+    final = final_attempt or notice.attempts >= max_attempts()
+    try:
+        _message(notice).send()
+    except smtplib.SMTPRecipientsRefused as error:
+        permanent = all(code >= 500 for code, _ in error.recipients.values())
+        if permanent:
+            return _record_refused(notice, error)
+        return _record_failure(notice, error, final=final)
+    except (smtplib.SMTPException, OSError) as error:
+        return _record_failure(notice, error, final=final)
+    return _record_sent(notice)
+
+
+@transaction.atomic
+def _claim(notice_id: int) -> DunningNotice | str:
+    notice = (
+        DunningNotice.objects.select_for_update(of=("self",))
+        .select_related("customer", "level__policy")
+        .filter(pk=notice_id)
+        .first()
+    )
+    if notice is None:
+        return "missing"
+    now = timezone.now()
+    resumed = notice.status == DunningNoticeStatus.SENDING
+    if resumed and notice.claimed_until and notice.claimed_until > now:
+        raise NoticeBusy((notice.claimed_until - now).total_seconds())
+    if notice.status not in (DunningNoticeStatus.QUEUED, DunningNoticeStatus.SENDING):
+        return notice.status
+    if not resumed:
         to_email = contact_billing_email(customer=notice.customer)
         if not to_email:
             notice.status = DunningNoticeStatus.NO_ADDRESS
@@ -72,35 +143,115 @@ def dunning_notice_send(*, notice_id: int, final_attempt: bool = False) -> str:
             return notice.status
         notice.to_email = to_email
         notice.subject, notice.body = dunning_notice_render(notice)
-        try:
-            _message(notice).send()
-        except (smtplib.SMTPException, OSError) as error:
-            notice.attempts += 1
-            notice.last_error = f"{type(error).__name__}: {error}"[:2000]
-            if final_attempt:
-                notice.status = DunningNoticeStatus.FAILED
-            notice.save(
-                update_fields=[
-                    "to_email",
-                    "subject",
-                    "body",
-                    "attempts",
-                    "last_error",
-                    "status",
-                    "updated_at",
-                ]
-            )
-            failure = error
-        else:
-            notice.attempts += 1
-            notice.status = DunningNoticeStatus.SENT
-            notice.sent_at = timezone.now()
-            notice.last_error = ""
-            notice.save()
-            return notice.status
-    if final_attempt:
-        return DunningNoticeStatus.FAILED
-    raise NoticeSendFailed(str(failure)) from failure
+    else:
+        # The previous worker stopped mid-send: send the very same message again.
+        notice.last_error = (
+            f"Attempt {notice.attempts} was interrupted before its outcome was recorded "
+            "(the worker stopped); sent again with the same Message-ID."
+        )
+        logger.warning("Dunning notice %s: %s", notice.pk, notice.last_error)
+    if not notice.message_id:
+        notice.message_id = _new_message_id(notice)
+    notice.status = DunningNoticeStatus.SENDING
+    notice.claimed_until = now + timedelta(seconds=lease_seconds())
+    notice.attempts += 1
+    notice.save()
+    return notice
+
+
+def _new_message_id(notice: DunningNotice) -> str:
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "localhost"
+    return make_msgid(idstring=f"dunning.{notice.pk}", domain=domain)
+
+
+def _finish(notice: DunningNotice, **values: object) -> bool:
+    """Write the outcome if this worker still holds the claim (a worker whose lease
+    ran out and was taken over does not overwrite the newer attempt)."""
+    values.setdefault("claimed_until", None)
+    values["updated_at"] = timezone.now()
+    return bool(
+        DunningNotice.objects.filter(
+            pk=notice.pk,
+            status=DunningNoticeStatus.SENDING,
+            attempts=notice.attempts,
+        ).update(**values)
+    )
+
+
+@transaction.atomic
+def _record_sent(notice: DunningNotice) -> str:
+    if not _finish(notice, status=DunningNoticeStatus.SENT, sent_at=timezone.now()):
+        return DunningNotice.objects.values_list("status", flat=True).get(pk=notice.pk)
+    transaction.on_commit(lambda: _announce_escalations(notice))
+    return DunningNoticeStatus.SENT
+
+
+def _record_failure(notice: DunningNotice, error: Exception, *, final: bool) -> str:
+    status = DunningNoticeStatus.FAILED if final else DunningNoticeStatus.QUEUED
+    last_error = f"Attempt {notice.attempts}: {type(error).__name__}: {error}"[:2000]
+    with transaction.atomic():
+        _finish(notice, status=status, last_error=last_error)
+    logger.warning("Dunning notice %s not sent: %s", notice.pk, last_error)
+    if final:
+        return status
+    raise NoticeSendFailed(last_error, attempts=notice.attempts) from error
+
+
+@transaction.atomic
+def _record_refused(notice: DunningNotice, error: smtplib.SMTPRecipientsRefused) -> str:
+    """The mail server refused the address for good: a bounce, reported at once
+    (no escalation is announced, since nothing was delivered)."""
+    from receivables.dunning.bounces import notice_bounce_record
+
+    reason = "; ".join(
+        f"{code} {message.decode(errors='replace') if isinstance(message, bytes) else message}"
+        for code, message in error.recipients.values()
+    )
+    locked = (
+        DunningNotice.objects.select_for_update()
+        .filter(pk=notice.pk, status=DunningNoticeStatus.SENDING, attempts=notice.attempts)
+        .first()
+    )
+    if locked is None:  # taken over by another worker meanwhile
+        return DunningNotice.objects.values_list("status", flat=True).get(pk=notice.pk)
+    notice_bounce_record(
+        notice=locked, email=notice.to_email, reason=f"Refused by the mail server: {reason}"
+    )
+    return locked.status
+
+
+def escalations_of(notice: DunningNotice) -> list[tuple[object, str]]:
+    """The (event, reason) pairs a sent notice of this level announces."""
+    level = notice.level
+    where = (
+        f"dunning level {level.position} ({level.offset_days:+d} days) of policy "
+        f"{level.policy.name!r}, sent to customer {notice.customer.code} on {notice.run_date}"
+    )
+    found: list[tuple[object, str]] = []
+    if level.place_credit_hold:
+        found.append((events.dunning_hold_requested, f"Credit hold requested by {where}."))
+    if level.flag_for_agency:
+        found.append((events.dunning_agency_flagged, f"Flagged for legal / agency by {where}."))
+    return found
+
+
+def _announce_escalations(notice: DunningNotice) -> None:
+    for signal, reason in escalations_of(notice):
+        responses = signal.send_robust(
+            sender=DunningNotice,
+            notice_id=notice.pk,
+            customer_id=notice.customer_id,
+            level_id=notice.level_id,
+            reason=reason,
+        )
+        for receiver, response in responses:
+            if isinstance(response, Exception):
+                logger.error(
+                    "Receiver %r of a dunning escalation of notice %s failed: %r",
+                    receiver,
+                    notice.pk,
+                    response,
+                )
 
 
 def _message(notice: DunningNotice) -> EmailMessage:
@@ -109,7 +260,7 @@ def _message(notice: DunningNotice) -> EmailMessage:
         body=notice.body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[notice.to_email],
-        headers={"X-Dunning-Notice": notice.idempotency_key},
+        headers={"Message-ID": notice.message_id, "X-Dunning-Notice": notice.idempotency_key},
     )
     if getattr(settings, "CRM_DUNNING_ATTACH_STATEMENT", True):
         data = statement_data(customer=notice.customer, as_of=notice.run_date)

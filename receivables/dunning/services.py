@@ -17,6 +17,8 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import QuerySet
 
+from receivables.dunning.bulk_writes import notice_lines_insert, notices_insert
+from receivables.dunning.outbox import notices_enqueue
 from receivables.dunning.selectors import (
     PolicyMap,
     customers_with_billing_email,
@@ -24,7 +26,7 @@ from receivables.dunning.selectors import (
     dunning_invoice_history,
     dunning_policy_map,
 )
-from receivables.models import DunningNotice, DunningNoticeInvoice, DunningNoticeStatus, Invoice
+from receivables.models import DunningNotice, DunningNoticeStatus, Invoice
 
 CUSTOMER_BATCH = 500
 
@@ -37,6 +39,7 @@ class DunningRunResult:
     notices_existing: int = 0
     invoices_noticed: int = 0
     no_address: int = 0
+    not_enqueued: int = 0  # left queued because the broker was unreachable (drained later)
     queued_ids: list[int] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, int | str]:
@@ -47,6 +50,7 @@ class DunningRunResult:
             "notices_existing": self.notices_existing,
             "invoices_noticed": self.invoices_noticed,
             "no_address": self.no_address,
+            "not_enqueued": self.not_enqueued,
         }
 
 
@@ -57,14 +61,9 @@ def notice_key(*, customer_id: int, level_id: int, run_date: date) -> str:
 def dunning_run_decide(
     *, run_date: date, enqueue: Callable[[int], None] | None = None
 ) -> DunningRunResult:
-    """Write today's notices; ``enqueue(notice_id)`` runs after each batch commits
-    for every new queued notice (the send task by default)."""
-    if enqueue is None:
-        from receivables.dunning.tasks import dunning_notice_send
-
-        def enqueue(notice_id: int) -> None:
-            dunning_notice_send.delay(notice_id)
-
+    """Write today's notices; after each batch commits, its new queued notices are
+    handed to the send task (``enqueue(notice_id)`` instead, when given). A broker
+    that is down does not stop the run: those notices stay queued for the drain."""
     result = DunningRunResult(run_date=run_date)
     policies = dunning_policy_map()
     min_offset = policies.min_offset
@@ -92,7 +91,7 @@ def _decide_batch(
     candidates: QuerySet[Invoice],
     policies: PolicyMap,
     result: DunningRunResult,
-    enqueue: Callable[[int], None],
+    enqueue: Callable[[int], None] | None,
 ) -> None:
     """Decide and write one batch of customers in one transaction."""
     run_date = result.run_date
@@ -123,7 +122,9 @@ def _decide_batch(
         _write(list(groups.values()), result, enqueue)
 
 
-def _write(groups: list[_Group], result: DunningRunResult, enqueue: Callable[[int], None]) -> None:
+def _write(
+    groups: list[_Group], result: DunningRunResult, enqueue: Callable[[int], None] | None
+) -> None:
     run_date = result.run_date
     keys = {
         notice_key(customer_id=g.customer_id, level_id=g.level_id, run_date=run_date): g
@@ -139,22 +140,19 @@ def _write(groups: list[_Group], result: DunningRunResult, enqueue: Callable[[in
     if not new:
         return
     reachable = customers_with_billing_email(customer_ids=[g.customer_id for g in new.values()])
-    DunningNotice.objects.bulk_create(
-        [
-            DunningNotice(
-                customer_id=group.customer_id,
-                level_id=group.level_id,
-                run_date=run_date,
-                idempotency_key=key,
-                status=(
-                    DunningNoticeStatus.QUEUED
-                    if group.customer_id in reachable
-                    else DunningNoticeStatus.NO_ADDRESS
-                ),
+    notices_insert(
+        run_date=run_date,
+        rows=[
+            (
+                group.customer_id,
+                group.level_id,
+                key,
+                DunningNoticeStatus.QUEUED
+                if group.customer_id in reachable
+                else DunningNoticeStatus.NO_ADDRESS,
             )
             for key, group in new.items()
         ],
-        ignore_conflicts=True,
     )
     # Read back by key: a concurrent run may have written some of them first.
     notices = list(
@@ -162,27 +160,27 @@ def _write(groups: list[_Group], result: DunningRunResult, enqueue: Callable[[in
             "idempotency_key", "pk", "status"
         )
     )
-    lines = []
+    lines: list[tuple[int, int, Decimal]] = []
     queued: list[int] = []
     result.customers += len({new[key].customer_id for key, _, _ in notices})
     for key, notice_id, status in notices:
         group = new[key]
-        lines += [
-            DunningNoticeInvoice(
-                notice_id=notice_id, invoice_id=invoice_id, open_amount_at_notice=amount
-            )
-            for invoice_id, amount in group.lines
-        ]
+        lines += [(notice_id, invoice_id, amount) for invoice_id, amount in group.lines]
         result.notices_created += 1
         result.invoices_noticed += len(group.lines)
         if status == DunningNoticeStatus.QUEUED:
             queued.append(notice_id)
         else:
             result.no_address += 1
-    DunningNoticeInvoice.objects.bulk_create(lines, ignore_conflicts=True)
+    notice_lines_insert(rows=lines)
     result.queued_ids += queued
 
     def _enqueue_all() -> None:
+        if enqueue is None:
+            # Once the broker failed, later batches do not wait on it again.
+            handed = 0 if result.not_enqueued else notices_enqueue(queued)
+            result.not_enqueued += len(queued) - handed
+            return
         for notice_id in queued:
             enqueue(notice_id)
 

@@ -66,6 +66,9 @@ class DunningLevel(models.Model):
     create_collector_task = models.BooleanField(_("create a collector task"), default=False)
     place_credit_hold = models.BooleanField(_("place a credit hold"), default=False)
     flag_for_agency = models.BooleanField(_("flag for legal / agency"), default=False)
+    # A level removed from its policy after it produced notices is retired, not
+    # deleted: its notices keep pointing at the text and offset they were sent with.
+    retired_at = models.DateTimeField(_("retired at"), null=True, blank=True)
 
     class Meta:
         ordering = ["policy", "position"]
@@ -73,13 +76,16 @@ class DunningLevel(models.Model):
         verbose_name_plural = _("dunning levels")
         constraints = [
             models.UniqueConstraint(
-                fields=["policy", "position"], name="dunning_level_unique_position"
+                fields=["policy", "position"],
+                condition=Q(retired_at__isnull=True),
+                name="dunning_level_unique_active_position",
             ),
             models.CheckConstraint(condition=Q(position__gte=1), name="dunning_level_position_1"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.policy_id} #{self.position} ({self.offset_days:+d} d)"
+        retired = " retired" if self.retired_at else ""
+        return f"{self.policy_id} #{self.position} ({self.offset_days:+d} d){retired}"
 
 
 class CustomerDunningPolicy(models.Model):
@@ -105,6 +111,7 @@ class CustomerDunningPolicy(models.Model):
 
 class DunningNoticeStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
     BOUNCED = "bounced", _("Bounced")
@@ -147,11 +154,23 @@ class DunningNotice(TimeStampedModel):
     last_error = models.TextField(_("last error"), blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     idempotency_key = models.CharField(_("idempotency key"), max_length=64, unique=True)
+    # Set once, at the first attempt, and reused by every later attempt, so a
+    # resend after a crash carries the same Message-ID and bounces find the notice.
+    message_id = models.CharField(_("Message-ID"), max_length=255, blank=True)
+    # A worker claims a notice (status "sending") until this time; after it, the
+    # claim is stale (the worker died) and another worker may take the notice over.
+    claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
+    # When the send task was last handed to the broker; empty when the broker was
+    # unreachable, so the outbox drain knows what to enqueue again.
+    enqueued_at = models.DateTimeField(_("enqueued at"), null=True, blank=True)
+    bounced_at = models.DateTimeField(_("bounced at"), null=True, blank=True)
+    bounce_reason = models.TextField(_("bounce reason"), blank=True)
 
     class Meta:
         ordering = ["-run_date", "-id"]
         verbose_name = _("dunning notice")
         verbose_name_plural = _("dunning notices")
+        permissions = [("report_bounce_dunningnotice", _("Can report a bounced dunning notice"))]
         constraints = [
             models.UniqueConstraint(
                 fields=["customer", "level", "run_date"], name="dunning_notice_one_per_run"
@@ -160,8 +179,17 @@ class DunningNotice(TimeStampedModel):
                 condition=~Q(status="sent") | Q(sent_at__isnull=False),
                 name="dunning_notice_sent_has_time",
             ),
+            models.CheckConstraint(
+                condition=~Q(status="sending") | Q(claimed_until__isnull=False),
+                name="dunning_notice_sending_has_claim",
+            ),
         ]
         indexes = [
+            models.Index(
+                fields=["message_id"],
+                condition=~Q(message_id=""),
+                name="dunning_notice_message_id",
+            ),
             models.Index(fields=["status", "run_date"], name="dunning_notice_status_run"),
             models.Index(fields=["customer", "run_date"], name="dunning_notice_customer_run"),
         ]

@@ -101,6 +101,12 @@ MATRIX: dict[tuple[str, str], frozenset[str] | str] = {
     ("credit-limit-request", "approve"): frozenset({CREDIT, ADMIN}),
     ("credit-limit-request", "reject"): frozenset({CREDIT, ADMIN}),
     ("credit-limit-request", "cancel"): frozenset({CLERK, CREDIT, REP}),
+    # Dunning (#4): pins to a policy; bounce reports from the mail provider's webhook.
+    ("dunning-pin", "list"): frozenset({CLERK, CREDIT, REP, ADMIN}),
+    ("dunning-pin", "retrieve"): frozenset({CLERK, CREDIT, REP, ADMIN}),
+    ("dunning-pin", "create"): frozenset({ADMIN}),
+    ("dunning-pin", "destroy"): frozenset({ADMIN}),
+    ("dunning-bounce", "report"): frozenset({CLERK, ADMIN, INTEGRATOR}),
 }
 
 CALLERS = (ANONYMOUS, NO_ROLE, *roles.ROLES)
@@ -353,6 +359,23 @@ REQUESTS: dict[tuple[str, str], Callable[[World], tuple[str, str, dict | None]]]
         reverse("credit-limit-request-cancel", args=[w.own_limit_request.pk]),
         None,
     ),
+    ("dunning-pin", "list"): lambda w: ("get", reverse("dunning-pin-list"), None),
+    ("dunning-pin", "retrieve"): lambda w: ("get", _detail("dunning-pin", _dunning_pin(w)), None),
+    ("dunning-pin", "create"): lambda w: (
+        "post",
+        reverse("dunning-pin-list"),
+        {"customer": w.customer.pk, "policy": _dunning_policy()},
+    ),
+    ("dunning-pin", "destroy"): lambda w: (
+        "delete",
+        _detail("dunning-pin", _dunning_pin(w)),
+        None,
+    ),
+    ("dunning-bounce", "report"): lambda w: (
+        "post",
+        reverse("dunning-bounce-report"),
+        {"message_id": _sent_dunning_notice(w), "reason": "550 5.1.1 unknown user"},
+    ),
 }
 
 
@@ -485,3 +508,33 @@ def test_role_action_matrix(route, caller):
     else:
         assert response.status_code == 403, response.content
         assert response.json()["code"] == "permission_denied"
+
+
+# --- dunning (#4) -------------------------------------------------------------
+
+
+def _dunning_policy() -> int:
+    from tests.factories.receivables import DunningLevelFactory
+
+    return DunningLevelFactory().policy_id
+
+
+def _dunning_pin(w: World) -> int:
+    from receivables.models import CustomerDunningPolicy
+
+    return CustomerDunningPolicy.objects.create(customer=w.customer, policy_id=_dunning_policy()).pk
+
+
+def _sent_dunning_notice(w: World) -> str:
+    """The Message-ID of a notice sent to the world's customer."""
+    from receivables.models import DunningNoticeStatus
+    from tests.factories.receivables import DunningNoticeFactory
+
+    notice = DunningNoticeFactory(
+        customer=w.customer,
+        status=DunningNoticeStatus.SENT,
+        sent_at=timezone.now(),
+        to_email=w.contact.email,
+        message_id="<matrix.1@example.com>",
+    )
+    return notice.message_id

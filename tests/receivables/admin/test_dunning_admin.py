@@ -1,5 +1,6 @@
 """Dunning in the admin: policies saved through ``dunning_policy_save`` with their
-levels (refusals on the form, nothing written), pins and notices only viewed."""
+levels (refusals on the form, nothing written), pins through the pin service,
+notices viewed and bounces recorded."""
 
 from __future__ import annotations
 
@@ -193,19 +194,90 @@ def test_pins_and_notices_are_scoped_to_the_sales_reps_customers(staff_client):
     assert [row.pk for row in notices.context["cl"].result_list] == [own_notice.pk]
 
 
-def test_pins_are_view_only_for_now(superuser_client):
+def test_a_customer_is_pinned_in_the_admin_through_the_service(superuser_client):
     # given
-    pin = CustomerDunningPolicyFactory()
+    customer = CustomerFactory()
+    policy = DunningLevelFactory().policy
 
     # when
-    add = superuser_client.get(reverse("admin:receivables_customerdunningpolicy_add"))
-    shown = superuser_client.get(
-        reverse("admin:receivables_customerdunningpolicy_change", args=[pin.pk])
+    response = superuser_client.post(
+        reverse("admin:receivables_customerdunningpolicy_add"),
+        {"customer": customer.pk, "policy": policy.pk},
     )
 
     # then
-    assert add.status_code == 403
-    assert shown.status_code == 200
+    assert response.status_code == 302
+    assert customer.dunning_policy_pin.policy == policy
+
+
+def test_a_pin_to_a_policy_without_levels_is_refused_on_the_form(superuser_client):
+    # given
+    customer = CustomerFactory()
+    empty = DunningPolicyFactory(name="Empty")
+
+    # when
+    response = superuser_client.post(
+        reverse("admin:receivables_customerdunningpolicy_add"),
+        {"customer": customer.pk, "policy": empty.pk},
+    )
+
+    # then
+    assert response.status_code == 200
+    errors = " ".join(str(e) for e in response.context["adminform"].form.errors.get("policy", []))
+    assert "Policy 'Empty' has no levels" in errors
+    assert (
+        not type(customer).objects.filter(pk=customer.pk, dunning_policy_pin__isnull=False).exists()
+    )
+
+
+def test_deleting_a_pin_unpins_the_customer(superuser_client):
+    # given
+    pin = CustomerDunningPolicyFactory(policy=DunningLevelFactory().policy)
+
+    # when
+    response = superuser_client.post(
+        reverse("admin:receivables_customerdunningpolicy_delete", args=[pin.pk]), {"post": "yes"}
+    )
+
+    # then
+    assert response.status_code == 302
+    assert not type(pin).objects.filter(pk=pin.pk).exists()
+
+
+def test_a_clerk_marks_a_sent_notice_bounced_from_the_admin(staff_client):
+    # given
+    from django.utils import timezone
+
+    from customers.models import Contact
+    from tests.factories.customers import ContactFactory
+
+    clerk_client, _clerk = staff_client(roles.COLLECTIONS_CLERK)
+    customer = CustomerFactory()
+    contact = ContactFactory(customer=customer, email="ap@acme.example.com")
+    notice = DunningNoticeFactory(
+        customer=customer,
+        status=DunningNoticeStatus.SENT,
+        sent_at=timezone.now(),
+        to_email="ap@acme.example.com",
+    )
+
+    # when
+    response = clerk_client.post(
+        changelist("dunningnotice"),
+        {
+            "action": "dunning_notice_bounce",
+            "_selected_action": [notice.pk],
+            "_apply": "1",
+            "reason": "550 5.1.1 mailbox unavailable",
+        },
+    )
+
+    # then
+    assert response.status_code == 302
+    notice.refresh_from_db()
+    assert notice.status == DunningNoticeStatus.BOUNCED
+    assert notice.bounce_reason == "ap@acme.example.com: 550 5.1.1 mailbox unavailable"
+    assert Contact.objects.get(pk=contact.pk).is_email_valid is False
 
 
 def test_notices_are_searched_by_exact_customer_code_and_filtered_by_status(superuser_client):
@@ -265,7 +337,7 @@ def test_a_level_removed_on_the_policy_page_is_removed_by_the_service(superuser_
     assert list(first.policy.levels.values_list("pk", flat=True)) == [first.pk]
 
 
-def test_a_level_that_produced_notices_cannot_be_removed(superuser_client):
+def test_a_level_that_produced_notices_is_retired_not_deleted(superuser_client):
     # given
     first = DunningLevelFactory(offset_days=7)
     second = DunningLevelFactory(policy=first.policy, position=2, offset_days=21)
@@ -279,11 +351,13 @@ def test_a_level_that_produced_notices_cannot_be_removed(superuser_client):
     # when
     response = superuser_client.post(url, _policy_post(first.policy.name, levels, initial=2))
 
-    # then
-    assert response.status_code == 200
-    inline_errors = str(response.context["inline_admin_formsets"][0].formset.non_form_errors())
-    assert "protected related objects" in inline_errors  # the admin's own check comes first
+    # then: the level and its text stay for its notices, outside the active cadence
+    assert response.status_code == 302
+    second.refresh_from_db()
+    assert second.retired_at is not None
+    assert second.offset_days == 21
     assert first.policy.levels.count() == 2
+    assert list(first.policy.levels.filter(retired_at__isnull=True)) == [first]
 
 
 def test_without_the_delete_right_on_levels_a_removal_is_ignored(finance_client):
