@@ -253,6 +253,24 @@ CRM_DUNNING_ATTACH_STATEMENT = read("CRM_DUNNING_ATTACH_STATEMENT", env.bool, de
 # Upper edges (days past due) of the aging buckets after "Current"; the last bucket is open-ended.
 CRM_AGING_BUCKET_EDGES = read_increasing_days("CRM_AGING_BUCKET_EDGES", default=(30, 60, 90, 120))
 
+# --- Collections worklist (#4) ---------------------------------------------
+# Probability of default used for customers the credit scoring has not graded yet.
+CRM_WORKLIST_DEFAULT_PD = read("CRM_WORKLIST_DEFAULT_PD", default="0.05")
+# Boost of the expected loss by the aging bucket of the oldest overdue item:
+# one factor per overdue bucket (1-30, 31-60, ...); the last repeats for older buckets.
+CRM_WORKLIST_BUCKET_BOOSTS = read("CRM_WORKLIST_BUCKET_BOOSTS", default="1,1.25,1.5,1.75,2")
+# Boost when a promise to pay was broken within the last N days.
+CRM_WORKLIST_BROKEN_PROMISE_BOOST = read("CRM_WORKLIST_BROKEN_PROMISE_BOOST", default="1.25")
+CRM_WORKLIST_BROKEN_PROMISE_DAYS = read("CRM_WORKLIST_BROKEN_PROMISE_DAYS", env.int, default=90)
+# Dunning escalations (bounced / no address / collector task / agency) of the last N
+# days put the customer at the top of the queue until a clerk logs an activity.
+CRM_WORKLIST_ESCALATION_DAYS = read("CRM_WORKLIST_ESCALATION_DAYS", env.int, default=60)
+CRM_WORKLIST_PAGE_SIZE = read("CRM_WORKLIST_PAGE_SIZE", env.int, default=50)
+# Clerk KPIs: a payment counts as "collected after contact" within N days of a logged contact.
+CRM_WORKLIST_COLLECTED_AFTER_CONTACT_DAYS = read(
+    "CRM_WORKLIST_COLLECTED_AFTER_CONTACT_DAYS", env.int, default=14
+)
+
 # --- Logging ----------------------------------------------------------------
 LOGGING = {
     "version": 1,

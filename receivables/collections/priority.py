@@ -1,0 +1,336 @@
+"""The worklist queue: customers with an overdue balance, ranked by expected loss.
+
+priority = overdue amount x probability of default (the customer's grade, or
+CRM_WORKLIST_DEFAULT_PD when not graded) x the boost of the aging bucket of the
+oldest overdue item x the broken-promise boost. Customers with a dunning
+escalation after the last clerk activity (a bounced notice, a notice without a
+billing address, a sent notice of a level that creates a collector task or
+flags for an agency) come first. Everything is computed in SQL on the
+maintained ``CustomerBalance`` rows (one per customer and currency), so the
+first page reads no invoice but those of the customers shown.
+
+Rows are per customer and currency: amounts in different currencies are
+ranked side by side, never added up (there is no FX table to convert them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import (
+    Case,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Min,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+
+from customers.selectors import customer_visibility_q
+from receivables.collections.config import WorklistConfig, worklist_config
+from receivables.models import (
+    MAX_AGING_BUCKETS,
+    CustomerBalance,
+    DunningLevel,
+    DunningNotice,
+    DunningNoticeStatus,
+    Invoice,
+    PromiseStatus,
+    PromiseToPay,
+)
+
+User = AbstractBaseUser | AnonymousUser
+_FACTOR = DecimalField(max_digits=12, decimal_places=6)
+_SCORE = DecimalField(max_digits=34, decimal_places=10)
+_OVERDUE_BUCKETS = range(MAX_AGING_BUCKETS - 1, 0, -1)  # oldest first
+
+ESCALATION_BOUNCED = "bounced"
+ESCALATION_NO_ADDRESS = "no_address"
+ESCALATION_COLLECTOR_TASK = "collector_task"
+ESCALATION_AGENCY = "agency"
+
+
+@dataclass(frozen=True)
+class WorklistFilters:
+    assigned_to_me: bool = False
+    unassigned: bool = False
+    tier: str = ""
+    bucket: int | None = None  # the aging bucket of the oldest overdue item
+    region: str = ""
+    sales_rep_id: int | None = None
+    follow_up_due: bool = False
+
+
+@dataclass(frozen=True)
+class Escalation:
+    kind: str
+    notice_id: int
+    level_position: int
+    run_date: date
+
+
+@dataclass
+class WorklistRow:
+    """One line of the queue with every component of its priority."""
+
+    balance: CustomerBalance
+    probability_of_default: Decimal
+    pd_is_default: bool
+    oldest_bucket: int
+    bucket_boost: Decimal
+    broken_promises: int
+    promise_boost: Decimal
+    expected_loss: Decimal
+    priority: Decimal
+    days_past_due: int | None = None
+    escalations: list[Escalation] = field(default_factory=list)
+
+    @property
+    def customer(self) -> Any:
+        return self.balance.customer
+
+    @property
+    def case(self) -> Any:
+        return getattr(self.balance.customer, "collection_case", None)
+
+
+def _value(amount: Decimal) -> Value:
+    return Value(amount, output_field=_FACTOR)
+
+
+def _broken_promise_customers(*, today: date, config: WorklistConfig) -> QuerySet:
+    since = today - timedelta(days=config.broken_promise_days)
+    return PromiseToPay.objects.filter(status=PromiseStatus.BROKEN, closed_on__gte=since).values(
+        "customer_id"
+    )
+
+
+def escalated_notices(*, today: date, config: WorklistConfig | None = None) -> QuerySet:
+    """Notices that need a clerk and came after the customer's last clerk activity."""
+    config = config or worklist_config()
+    flagged_levels = DunningLevel.objects.filter(
+        Q(create_collector_task=True) | Q(flag_for_agency=True)
+    ).values("pk")
+    needs_clerk = Q(status__in=[DunningNoticeStatus.BOUNCED, DunningNoticeStatus.NO_ADDRESS]) | Q(
+        status=DunningNoticeStatus.SENT, level_id__in=flagged_levels
+    )
+    after_last_activity = Q(customer__collection_case__last_activity_at__isnull=True) | Q(
+        updated_at__gt=F("customer__collection_case__last_activity_at")
+    )
+    return DunningNotice.objects.filter(
+        needs_clerk,
+        after_last_activity,
+        run_date__gte=today - timedelta(days=config.escalation_days),
+    )
+
+
+def _oldest_bucket_q(index: int) -> Q:
+    later = Q()
+    for other in range(index + 1, MAX_AGING_BUCKETS):
+        later &= Q(**{f"bucket_{other}": 0})
+    return Q(**{f"bucket_{index}__gt": 0}) & later
+
+
+def worklist_queryset(
+    *,
+    user: User,
+    today: date,
+    filters: WorklistFilters | None = None,
+    config: WorklistConfig | None = None,
+) -> QuerySet[CustomerBalance]:
+    """The scoped, filtered and ordered queue, annotated with its components."""
+    config = config or worklist_config()
+    filters = filters or WorklistFilters()
+    escalated_customers = escalated_notices(today=today, config=config).values("customer_id")
+    oldest_bucket = Case(
+        *[When(bucket_q, then=Value(index)) for index, bucket_q in _bucket_conditions()],
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    bucket_boost = Case(
+        *[
+            When(bucket_q, then=_value(config.bucket_boost(index)))
+            for index, bucket_q in _bucket_conditions()
+        ],
+        default=_value(Decimal(1)),
+        output_field=_FACTOR,
+    )
+    promise_boost = Case(
+        When(
+            customer_id__in=_broken_promise_customers(today=today, config=config),
+            then=_value(config.broken_promise_boost),
+        ),
+        default=_value(Decimal(1)),
+        output_field=_FACTOR,
+    )
+    queryset = (
+        CustomerBalance.objects.filter(customer_visibility_q(user=user, prefix="customer__"))
+        .filter(Q(overdue_total__gt=0) | Q(customer_id__in=escalated_customers))
+        .select_related("customer", "customer__sales_rep", "customer__collection_case__assignee")
+        .annotate(
+            pd=Coalesce(
+                F("customer__probability_of_default"),
+                _value(config.default_pd),
+                output_field=_FACTOR,
+            ),
+            oldest_bucket=oldest_bucket,
+            bucket_boost=bucket_boost,
+            promise_boost=promise_boost,
+            escalated=Case(
+                When(customer_id__in=escalated_customers, then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            ),
+        )
+        .annotate(
+            priority=ExpressionWrapper(
+                F("overdue_total") * F("pd") * F("bucket_boost") * F("promise_boost"),
+                output_field=_SCORE,
+            )
+        )
+    )
+    queryset = _filtered(queryset, user=user, today=today, filters=filters)
+    return queryset.order_by("-escalated", "-priority", "customer_id", "currency")
+
+
+def _bucket_conditions() -> list[tuple[int, Q]]:
+    """(index, "oldest overdue item is in bucket index"), oldest bucket first."""
+    return [(index, Q(**{f"bucket_{index}__gt": 0})) for index in _OVERDUE_BUCKETS]
+
+
+def _filtered(
+    queryset: QuerySet[CustomerBalance], *, user: User, today: date, filters: WorklistFilters
+) -> QuerySet[CustomerBalance]:
+    if filters.assigned_to_me:
+        queryset = queryset.filter(customer__collection_case__assignee=user)
+    if filters.unassigned:
+        queryset = queryset.filter(
+            Q(customer__collection_case__isnull=True)
+            | Q(customer__collection_case__assignee__isnull=True)
+        )
+    if filters.tier:
+        queryset = queryset.filter(customer__tier=filters.tier)
+    if filters.bucket is not None:
+        queryset = queryset.filter(_oldest_bucket_q(filters.bucket))
+    if filters.region:
+        queryset = queryset.filter(customer__region=filters.region)
+    if filters.sales_rep_id is not None:
+        queryset = queryset.filter(customer__sales_rep_id=filters.sales_rep_id)
+    if filters.follow_up_due:
+        queryset = queryset.filter(customer__collection_case__next_follow_up_on__lte=today)
+    return queryset
+
+
+def worklist_page(
+    *,
+    user: User,
+    today: date,
+    filters: WorklistFilters | None = None,
+    page: int = 1,
+    page_size: int | None = None,
+) -> tuple[list[WorklistRow], bool]:
+    """One page of the queue (rows with their reasons) and whether another follows.
+
+    Five queries whatever the page size: the user's roles, the page (one more
+    row than shown, instead of counting the whole queue), and for the customers
+    on it their oldest overdue invoice, broken promises and escalations.
+    """
+    config = worklist_config()
+    size = page_size or config.page_size
+    start = (max(page, 1) - 1) * size
+    balances = list(
+        worklist_queryset(user=user, today=today, filters=filters, config=config)[
+            start : start + size + 1
+        ]
+    )
+    has_next = len(balances) > size
+    rows = [_row(balance, config) for balance in balances[:size]]
+    _enrich(rows, today=today, config=config)
+    return rows, has_next
+
+
+def _row(balance: CustomerBalance, config: WorklistConfig) -> WorklistRow:
+    customer_pd = balance.customer.probability_of_default
+    pd = customer_pd if customer_pd is not None else config.default_pd
+    bucket_boost = config.bucket_boost(balance.oldest_bucket)
+    promise_boost = Decimal(balance.promise_boost).quantize(Decimal("0.000001"))
+    expected_loss = (balance.overdue_total * pd).quantize(Decimal("0.01"))
+    return WorklistRow(
+        balance=balance,
+        probability_of_default=pd,
+        pd_is_default=customer_pd is None,
+        oldest_bucket=balance.oldest_bucket,
+        bucket_boost=bucket_boost,
+        broken_promises=0,
+        promise_boost=promise_boost.normalize(),
+        expected_loss=expected_loss,
+        priority=(balance.overdue_total * pd * bucket_boost * promise_boost).quantize(
+            Decimal("0.01")
+        ),
+    )
+
+
+def _enrich(rows: list[WorklistRow], *, today: date, config: WorklistConfig) -> None:
+    if not rows:
+        return
+    customer_ids = sorted({row.balance.customer_id for row in rows})
+    oldest = {
+        (item["customer_id"], item["currency"]): item["oldest"]
+        for item in Invoice.objects.filter(
+            customer_id__in=customer_ids, open_amount__gt=0, due_date__lt=today
+        )
+        .order_by()
+        .values("customer_id", "currency")
+        .annotate(oldest=Min("due_date"))
+    }
+    broken: dict[int, int] = {}
+    for customer_id in (
+        _broken_promise_customers(today=today, config=config)
+        .filter(customer_id__in=customer_ids)
+        .values_list("customer_id", flat=True)
+    ):
+        broken[customer_id] = broken.get(customer_id, 0) + 1
+    escalations: dict[int, list[Escalation]] = {}
+    notices = (
+        escalated_notices(today=today, config=config)
+        .filter(customer_id__in=customer_ids)
+        .order_by("customer_id", "-run_date", "-pk")
+        .values_list(
+            "customer_id",
+            "pk",
+            "status",
+            "run_date",
+            "level__position",
+            "level__create_collector_task",
+            "level__flag_for_agency",
+        )
+    )
+    for customer_id, notice_id, status, run_date, position, collector, agency in notices:
+        kind = _escalation_kind(status, collector_task=collector, agency=agency)
+        escalations.setdefault(customer_id, []).append(
+            Escalation(kind=kind, notice_id=notice_id, level_position=position, run_date=run_date)
+        )
+    for row in rows:
+        due = oldest.get((row.balance.customer_id, row.balance.currency))
+        row.days_past_due = (today - due).days if due else None
+        row.broken_promises = broken.get(row.balance.customer_id, 0)
+        row.escalations = escalations.get(row.balance.customer_id, [])
+
+
+def _escalation_kind(status: str, *, collector_task: bool, agency: bool) -> str:
+    if status == DunningNoticeStatus.BOUNCED:
+        return ESCALATION_BOUNCED
+    if status == DunningNoticeStatus.NO_ADDRESS:
+        return ESCALATION_NO_ADDRESS
+    if agency:
+        return ESCALATION_AGENCY
+    return ESCALATION_COLLECTOR_TASK
