@@ -58,9 +58,12 @@ def broken_promise(customer, *, days_ago: int = 5):
 
 def notice(customer, *, status: str, level: DunningLevel | None = None, days_ago: int = 1):
     """A notice of the customer's normal-tier policy (first level unless given)."""
-    level = level or DunningLevel.objects.filter(policy__is_default_for_tier="normal").order_by(
-        "position"
-    ).first()
+    level = (
+        level
+        or DunningLevel.objects.filter(policy__is_default_for_tier="normal")
+        .order_by("position")
+        .first()
+    )
     extra = {"sent_at": timezone.now()} if status == DunningNoticeStatus.SENT else {}
     return DunningNoticeFactory(
         customer=customer,

@@ -228,9 +228,7 @@ def test_follow_up_in_the_future_is_not_due(clerk, portfolio):
     collection_case_follow_up_set(
         customer=a, follow_up_on=today() + datetime.timedelta(days=1), user=clerk
     )
-    rows, _ = worklist_page(
-        user=clerk, today=today(), filters=WorklistFilters(follow_up_due=True)
-    )
+    rows, _ = worklist_page(user=clerk, today=today(), filters=WorklistFilters(follow_up_due=True))
     assert rows == []
 
 
