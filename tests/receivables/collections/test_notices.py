@@ -158,7 +158,7 @@ def test_manual_send_beside_the_runs_notice_of_the_same_level_and_day(customer, 
     dunning_run_decide(run_date=today(), enqueue=lambda notice_id: None)
 
     # when: a clerk resends level 1 by hand
-    notice_, created = dunning_notice_send_manual(
+    _, created = dunning_notice_send_manual(
         customer=customer,
         level=_level(1),
         request_token=TOKEN,
@@ -186,7 +186,7 @@ def test_clerk_needs_the_send_permission(customer, django_capture_on_commit_call
     # when: given the permission personally
     clerk.user_permissions.add(Permission.objects.get(codename="send_dunning_notice"))
     clerk = type(clerk).objects.get(pk=clerk.pk)
-    notice_, created = dunning_notice_send_manual(
+    _, created = dunning_notice_send_manual(
         customer=customer,
         level=_level(2),
         request_token=TOKEN,

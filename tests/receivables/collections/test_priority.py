@@ -56,9 +56,6 @@ def _names(rows):
 
 
 def test_queue_is_ordered_by_boosted_expected_loss_and_says_why(clerk, portfolio):
-    # given
-    a, b, c, d = portfolio
-
     # when
     rows, has_next = worklist_page(user=clerk, today=today())
 
@@ -199,7 +196,7 @@ def test_escalated_customer_without_overdue_balance_enters_the_queue(clerk):
 
 def test_filters(clerk, portfolio):
     # given
-    a, b, c, d = portfolio
+    a, b, c, _ = portfolio
     rep = UserFactory(roles=[roles.SALES_REP])
     type(b).objects.filter(pk=b.pk).update(tier=Tier.VIP, region=Region.ASIA_PACIFIC, sales_rep=rep)
     collection_case_claim(customer=a, user=clerk)
@@ -234,7 +231,7 @@ def test_follow_up_in_the_future_is_not_due(clerk, portfolio):
 
 def test_sales_rep_sees_only_own_customers(portfolio):
     # given
-    a, b, c, d = portfolio
+    b = portfolio[1]
     rep = UserFactory(roles=[roles.SALES_REP])
     type(b).objects.filter(pk=b.pk).update(sales_rep=rep)
 
