@@ -11,6 +11,8 @@ from receivables.api.payments import PaymentViewSet
 from receivables.api.promises import PromiseToPayViewSet
 from receivables.api.statements import CustomerStatementViewSet
 from receivables.api.write_offs import WriteOffViewSet
+from receivables.collections.api import WorklistViewSet
+from receivables.collections.api_activities import CollectionActivityViewSet
 
 router = DefaultRouter()
 # No browsable root (it would sit behind DenyAll) and no ".json" twins of every route.
@@ -24,6 +26,9 @@ router.register("write-offs", WriteOffViewSet, basename="write-off")
 router.register("disputes", DisputeViewSet, basename="dispute")
 router.register("promises", PromiseToPayViewSet, basename="promise")
 router.register("aging", AgingViewSet, basename="aging")
+# The collections worklist (#4).
+router.register("worklist", WorklistViewSet, basename="worklist")
+router.register("collection-activities", CollectionActivityViewSet, basename="collection-activity")
 # A receivables report about one customer, beside the customers' own routes.
 router.register(
     r"customers/(?P<customer_id>[^/.]+)/statement",
