@@ -1,6 +1,7 @@
 from django.urls import path
 
 from receivables import views
+from receivables.collections import kpi_views
 from receivables.collections import views as worklist_views
 
 app_name = "receivables"
@@ -14,6 +15,7 @@ urlpatterns = [
     ),
     # Collections worklist (#4)
     path("worklist/", worklist_views.worklist, name="worklist"),
+    path("worklist/kpis/", kpi_views.worklist_kpis, name="worklist-kpis"),
     path(
         "worklist/<int:customer_id>/",
         worklist_views.worklist_customer,

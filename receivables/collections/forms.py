@@ -114,3 +114,26 @@ class SendNoticeForm(forms.Form):
             _("Level %(position)s (%(offset)+d days)")
             % {"position": level.position, "offset": level.offset_days}
         )
+
+
+class KpiFilterForm(forms.Form):
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    clerk = forms.ModelChoiceField(label=_("Clerk"), queryset=None, required=False)
+
+    def __init__(self, *args: Any, clerks: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["clerk"].queryset = clerks
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            raise forms.ValidationError(_("The start date is after the end date; swap them."))
+        if start and end and (end - start).days > 366:
+            raise forms.ValidationError(_("Pick at most a year at a time."))
+        return data

@@ -89,6 +89,7 @@ MATRIX: dict[tuple[str, str], frozenset[str] | str] = {
     ("worklist", "send_notice"): frozenset({CREDIT, ADMIN}),
     ("collection-activity", "list"): frozenset({CLERK, CREDIT, REP, ADMIN}),
     ("collection-activity", "create"): frozenset({CLERK, CREDIT, ADMIN}),
+    ("worklist-kpi", "list"): frozenset({CLERK, CREDIT, ADMIN}),
 }
 
 CALLERS = (ANONYMOUS, NO_ROLE, *roles.ROLES)
@@ -308,6 +309,7 @@ REQUESTS: dict[tuple[str, str], Callable[[World], tuple[str, str, dict | None]]]
         None,
     ),
     ("worklist", "send_notice"): lambda w: _worklist_send_notice(),
+    ("worklist-kpi", "list"): lambda w: ("get", reverse("worklist-kpi-list"), None),
     ("collection-activity", "list"): lambda w: ("get", reverse("collection-activity-list"), None),
     ("collection-activity", "create"): lambda w: (
         "post",
