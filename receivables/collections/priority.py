@@ -175,7 +175,6 @@ def worklist_queryset(
     queryset = (
         CustomerBalance.objects.filter(customer_visibility_q(user=user, prefix="customer__"))
         .filter(Q(overdue_total__gt=0) | Q(customer_id__in=escalated_customers))
-        .select_related("customer", "customer__sales_rep", "customer__collection_case__assignee")
         .annotate(
             pd=Coalesce(
                 F("customer__probability_of_default"),
@@ -240,49 +239,39 @@ def worklist_page(
 ) -> tuple[list[WorklistRow], bool]:
     """One page of the queue (rows with their reasons) and whether another follows.
 
-    Five queries whatever the page size: the user's roles, the page (one more
-    row than shown, instead of counting the whole queue), and for the customers
-    on it their oldest overdue invoice, broken promises and escalations.
+    Six queries whatever the page size: the user's roles, the ranking (ids of
+    one more row than shown, instead of counting the whole queue), the rows
+    shown, and for their customers the oldest overdue invoice, broken promises
+    and escalations.
     """
     config = worklist_config()
     size = page_size or config.page_size
     start = (max(page, 1) - 1) * size
-    balances = list(
-        worklist_queryset(user=user, today=today, filters=filters, config=config)[
-            start : start + size + 1
-        ]
-    )
-    has_next = len(balances) > size
-    rows = [_row(balance, config) for balance in balances[:size]]
-    _enrich(rows, today=today, config=config)
-    return rows, has_next
+    queue = worklist_queryset(user=user, today=today, filters=filters, config=config)
+    # Rank on narrow rows (ids only), then read the page's rows in full: sorting
+    # every overdue balance with all customer columns attached costs far more.
+    ids = list(queue.values_list("pk", flat=True)[start : start + size + 1])
+    has_next = len(ids) > size
+    ids = ids[:size]
+    by_id = CustomerBalance.objects.select_related(
+        "customer", "customer__sales_rep", "customer__collection_case__assignee"
+    ).in_bulk(ids)
+    balances = [by_id[pk] for pk in ids if pk in by_id]
+    return _rows(balances, today=today, config=config), has_next
 
 
-def _row(balance: CustomerBalance, config: WorklistConfig) -> WorklistRow:
-    customer_pd = balance.customer.probability_of_default
-    pd = customer_pd if customer_pd is not None else config.default_pd
-    bucket_boost = config.bucket_boost(balance.oldest_bucket)
-    promise_boost = Decimal(balance.promise_boost).quantize(Decimal("0.000001"))
-    expected_loss = (balance.overdue_total * pd).quantize(Decimal("0.01"))
-    return WorklistRow(
-        balance=balance,
-        probability_of_default=pd,
-        pd_is_default=customer_pd is None,
-        oldest_bucket=balance.oldest_bucket,
-        bucket_boost=bucket_boost,
-        broken_promises=0,
-        promise_boost=promise_boost.normalize(),
-        expected_loss=expected_loss,
-        priority=(balance.overdue_total * pd * bucket_boost * promise_boost).quantize(
-            Decimal("0.01")
-        ),
-    )
+def _oldest_bucket(balance: CustomerBalance) -> int:
+    return next((index for index in _OVERDUE_BUCKETS if getattr(balance, f"bucket_{index}") > 0), 0)
 
 
-def _enrich(rows: list[WorklistRow], *, today: date, config: WorklistConfig) -> None:
-    if not rows:
-        return
-    customer_ids = sorted({row.balance.customer_id for row in rows})
+def _rows(
+    balances: list[CustomerBalance], *, today: date, config: WorklistConfig
+) -> list[WorklistRow]:
+    """The rows of ``balances`` with the components of their priority (the same
+    formula as the SQL ranking), the exact days past due and the escalations."""
+    if not balances:
+        return []
+    customer_ids = sorted({balance.customer_id for balance in balances})
     oldest = {
         (item["customer_id"], item["currency"]): item["oldest"]
         for item in Invoice.objects.filter(
@@ -319,11 +308,33 @@ def _enrich(rows: list[WorklistRow], *, today: date, config: WorklistConfig) -> 
         escalations.setdefault(customer_id, []).append(
             Escalation(kind=kind, notice_id=notice_id, level_position=position, run_date=run_date)
         )
-    for row in rows:
-        due = oldest.get((row.balance.customer_id, row.balance.currency))
-        row.days_past_due = (today - due).days if due else None
-        row.broken_promises = broken.get(row.balance.customer_id, 0)
-        row.escalations = escalations.get(row.balance.customer_id, [])
+    rows = []
+    for balance in balances:
+        customer_pd = balance.customer.probability_of_default
+        pd = customer_pd if customer_pd is not None else config.default_pd
+        oldest_bucket = _oldest_bucket(balance)
+        bucket_boost = config.bucket_boost(oldest_bucket)
+        broken_promises = broken.get(balance.customer_id, 0)
+        promise_boost = config.broken_promise_boost if broken_promises else Decimal(1)
+        due = oldest.get((balance.customer_id, balance.currency))
+        rows.append(
+            WorklistRow(
+                balance=balance,
+                probability_of_default=pd,
+                pd_is_default=customer_pd is None,
+                oldest_bucket=oldest_bucket,
+                bucket_boost=bucket_boost,
+                broken_promises=broken_promises,
+                promise_boost=promise_boost,
+                expected_loss=(balance.overdue_total * pd).quantize(Decimal("0.01")),
+                priority=(balance.overdue_total * pd * bucket_boost * promise_boost).quantize(
+                    Decimal("0.01")
+                ),
+                days_past_due=(today - due).days if due else None,
+                escalations=escalations.get(balance.customer_id, []),
+            )
+        )
+    return rows
 
 
 def _escalation_kind(status: str, *, collector_task: bool, agency: bool) -> str:

@@ -279,8 +279,8 @@ def test_page_costs_a_fixed_number_of_queries(clerk, django_assert_num_queries):
         notice(customer, status=DunningNoticeStatus.BOUNCED)
     clerk = type(clerk).objects.get(pk=clerk.pk)
 
-    # when / then: roles, page, oldest invoices, broken promises, escalations
-    with django_assert_num_queries(5):
+    # when / then: roles, ranking, rows shown, oldest invoices, broken promises, escalations
+    with django_assert_num_queries(6):
         rows, _ = worklist_page(user=clerk, today=today())
         [worklist_reasons(row) for row in rows]
         [row.case for row in rows]
