@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -28,13 +28,16 @@ from django.db.models import (
     F,
     IntegerField,
     Min,
+    OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
 from django.db.models.functions import Coalesce
 
+from customers.models import Customer
 from customers.selectors import customer_visibility_q
 from receivables.collections.config import WorklistConfig, worklist_config
 from receivables.models import (
@@ -176,8 +179,15 @@ def worklist_queryset(
         CustomerBalance.objects.filter(customer_visibility_q(user=user, prefix="customer__"))
         .filter(Q(overdue_total__gt=0) | Q(customer_id__in=escalated_customers))
         .annotate(
+            # A correlated lookup rather than a join: with the overdue floor of
+            # _ranked_ids only a few thousand rows need it, and a join made the
+            # planner hash every customer of the portfolio.
             pd=Coalesce(
-                F("customer__probability_of_default"),
+                Subquery(
+                    Customer.objects.filter(pk=OuterRef("customer_id")).values(
+                        "probability_of_default"
+                    )[:1]
+                ),
                 _value(config.default_pd),
                 output_field=_FACTOR,
             ),
@@ -239,10 +249,11 @@ def worklist_page(
 ) -> tuple[list[WorklistRow], bool]:
     """One page of the queue (rows with their reasons) and whether another follows.
 
-    Six queries whatever the page size: the user's roles, the ranking (ids of
-    one more row than shown, instead of counting the whole queue), the rows
-    shown, and for their customers the oldest overdue invoice, broken promises
-    and escalations.
+    At most eight queries whatever the page size: the user's roles, the ranking
+    (escalated rows, a sample bounding the others, the others: ids of one more
+    row than shown, instead of counting the whole queue), the rows shown, and
+    for their customers the oldest overdue invoice, broken promises and
+    escalations.
     """
     config = worklist_config()
     size = page_size or config.page_size
@@ -250,7 +261,7 @@ def worklist_page(
     queue = worklist_queryset(user=user, today=today, filters=filters, config=config)
     # Rank on narrow rows (ids only), then read the page's rows in full: sorting
     # every overdue balance with all customer columns attached costs far more.
-    ids = list(queue.values_list("pk", flat=True)[start : start + size + 1])
+    ids = _ranked_ids(queue, today=today, config=config, need=start + size + 1)[start:]
     has_next = len(ids) > size
     ids = ids[:size]
     by_id = CustomerBalance.objects.select_related(
@@ -258,6 +269,46 @@ def worklist_page(
     ).in_bulk(ids)
     balances = [by_id[pk] for pk in ids if pk in by_id]
     return _rows(balances, today=today, config=config), has_next
+
+
+# Rows read (largest overdue first) to bound the rank of the rest; see _ranked_ids.
+PRUNE_SAMPLE = 1000
+
+
+def _ranked_ids(
+    queue: QuerySet[CustomerBalance], *, today: date, config: WorklistConfig, need: int
+) -> list[int]:
+    """The ids of the first ``need`` rows of ``queue``, in its order, without
+    ranking every overdue balance when the queue is long.
+
+    Escalated customers come first, so they are read on their own. For the
+    others: the ``need``-th best priority T among the PRUNE_SAMPLE largest
+    overdue amounts is at most the ``need``-th best of all; since a priority is
+    at most overdue x 1 (PD) x the largest boosts, a row ranked above it has an
+    overdue amount of at least T / (largest boosts). Only those rows (an index
+    range on the overdue amount) are ranked. Exact, not an approximation.
+    """
+    escalated = escalated_notices(today=today, config=config).values("customer_id")
+    ids = list(queue.filter(customer_id__in=escalated).values_list("pk", flat=True)[:need])
+    remaining = need - len(ids)
+    if remaining <= 0:
+        return ids
+    # "open_total <> 0" as in the partial index on the overdue amount (implied by overdue > 0).
+    others = (
+        queue.exclude(customer_id__in=escalated).filter(overdue_total__gt=0).exclude(open_total=0)
+    )
+    sample_size = max(PRUNE_SAMPLE, 4 * remaining)
+    sample = sorted(
+        others.order_by("-overdue_total").values_list("priority", flat=True)[:sample_size],
+        reverse=True,
+    )
+    if len(sample) == sample_size and sample[remaining - 1] > 0:
+        largest = max(config.bucket_boosts) * config.broken_promise_boost
+        floor = (Decimal(sample[remaining - 1]) / largest).quantize(
+            Decimal("0.01"), rounding=ROUND_FLOOR
+        ) - Decimal("0.01")
+        others = others.filter(overdue_total__gte=floor)
+    return ids + list(others.values_list("pk", flat=True)[:remaining])
 
 
 def _oldest_bucket(balance: CustomerBalance) -> int:

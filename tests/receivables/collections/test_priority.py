@@ -279,8 +279,9 @@ def test_page_costs_a_fixed_number_of_queries(clerk, django_assert_num_queries):
         notice(customer, status=DunningNoticeStatus.BOUNCED)
     clerk = type(clerk).objects.get(pk=clerk.pk)
 
-    # when / then: roles, ranking, rows shown, oldest invoices, broken promises, escalations
-    with django_assert_num_queries(6):
+    # when / then: roles, ranking (escalated, sample, others), rows shown, oldest
+    # invoices, broken promises, escalations
+    with django_assert_num_queries(8):
         rows, _ = worklist_page(user=clerk, today=today())
         [worklist_reasons(row) for row in rows]
         [row.case for row in rows]
@@ -294,3 +295,34 @@ def test_no_row_reads_every_invoice(clerk, portfolio):
     page_query = queries.captured_queries[1]["sql"]
     assert "receivables_invoice" not in page_query
     assert "receivables_customerbalance" in page_query
+
+
+def test_pruned_ranking_is_the_full_ranking(clerk, monkeypatch):
+    # given: many customers, a small sample, so the overdue floor prunes
+    import random
+
+    from receivables.collections import priority
+
+    generator = random.Random(7)
+    for index in range(30):
+        customer = overdue_customer(
+            days=generator.choice([5, 35, 65, 95, 130]),
+            total=f"{generator.randint(1, 500) * 10}.00",
+            pd=generator.choice(["0.0100", "0.0500", "0.2000", "0.9000"]),
+            grade="B",
+            name=f"C{index:02d}",
+        )
+        if index % 7 == 0:
+            broken_promise(customer)
+    full = [row.balance.pk for row in worklist_page(user=clerk, today=today(), page_size=30)[0]]
+    monkeypatch.setattr(priority, "PRUNE_SAMPLE", 4)
+
+    # when: page by page of 3 with the pruning
+    pruned = []
+    for page in range(1, 11):
+        rows, _ = worklist_page(user=clerk, today=today(), page=page, page_size=3)
+        pruned += [row.balance.pk for row in rows]
+
+    # then
+    assert len(full) == 30
+    assert pruned == full
