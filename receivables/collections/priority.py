@@ -42,6 +42,7 @@ from customers.selectors import customer_visibility_q
 from receivables.collections.config import WorklistConfig, worklist_config
 from receivables.models import (
     MAX_AGING_BUCKETS,
+    CollectionCase,
     CustomerBalance,
     DunningLevel,
     DunningNotice,
@@ -219,23 +220,34 @@ def _bucket_conditions() -> list[tuple[int, Q]]:
 def _filtered(
     queryset: QuerySet[CustomerBalance], *, user: User, today: date, filters: WorklistFilters
 ) -> QuerySet[CustomerBalance]:
+    """Each filter is an uncorrelated subquery on the customer id (hashed once by
+    PostgreSQL), so that no filter joins the whole customer table back in."""
+    cases = CollectionCase.objects.all()
+    customers = Customer.objects.all()
     if filters.assigned_to_me:
-        queryset = queryset.filter(customer__collection_case__assignee=user)
-    if filters.unassigned:
         queryset = queryset.filter(
-            Q(customer__collection_case__isnull=True)
-            | Q(customer__collection_case__assignee__isnull=True)
+            customer_id__in=cases.filter(assignee=user).values("customer_id")
+        )
+    if filters.unassigned:
+        queryset = queryset.exclude(
+            customer_id__in=cases.filter(assignee__isnull=False).values("customer_id")
+        )
+    if filters.follow_up_due:
+        queryset = queryset.filter(
+            customer_id__in=cases.filter(next_follow_up_on__lte=today).values("customer_id")
         )
     if filters.tier:
-        queryset = queryset.filter(customer__tier=filters.tier)
+        queryset = queryset.filter(customer_id__in=customers.filter(tier=filters.tier).values("pk"))
+    if filters.region:
+        queryset = queryset.filter(
+            customer_id__in=customers.filter(region=filters.region).values("pk")
+        )
+    if filters.sales_rep_id is not None:
+        queryset = queryset.filter(
+            customer_id__in=customers.filter(sales_rep_id=filters.sales_rep_id).values("pk")
+        )
     if filters.bucket is not None:
         queryset = queryset.filter(_oldest_bucket_q(filters.bucket))
-    if filters.region:
-        queryset = queryset.filter(customer__region=filters.region)
-    if filters.sales_rep_id is not None:
-        queryset = queryset.filter(customer__sales_rep_id=filters.sales_rep_id)
-    if filters.follow_up_due:
-        queryset = queryset.filter(customer__collection_case__next_follow_up_on__lte=today)
     return queryset
 
 
