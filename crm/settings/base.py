@@ -364,6 +364,23 @@ CELERY_BEAT_SCHEDULE["credit-review-schedules-ensure"] = {
     "schedule": crontab(hour=4, minute=30),
     "options": {"expires": 6 * 3600},
 }
+# --- Collections worklist (#4) ---------------------------------------------
+# Probability of default used for customers the credit scoring has not graded yet.
+CRM_WORKLIST_DEFAULT_PD = read("CRM_WORKLIST_DEFAULT_PD", default="0.05")
+# Boost of the expected loss by the aging bucket of the oldest overdue item:
+# one factor per overdue bucket (1-30, 31-60, ...); the last repeats for older buckets.
+CRM_WORKLIST_BUCKET_BOOSTS = read("CRM_WORKLIST_BUCKET_BOOSTS", default="1,1.25,1.5,1.75,2")
+# Boost when a promise to pay was broken within the last N days.
+CRM_WORKLIST_BROKEN_PROMISE_BOOST = read("CRM_WORKLIST_BROKEN_PROMISE_BOOST", default="1.25")
+CRM_WORKLIST_BROKEN_PROMISE_DAYS = read("CRM_WORKLIST_BROKEN_PROMISE_DAYS", env.int, default=90)
+# Dunning escalations (bounced / no address / collector task / agency) of the last N
+# days put the customer at the top of the queue until a clerk logs an activity.
+CRM_WORKLIST_ESCALATION_DAYS = read("CRM_WORKLIST_ESCALATION_DAYS", env.int, default=60)
+CRM_WORKLIST_PAGE_SIZE = read("CRM_WORKLIST_PAGE_SIZE", env.int, default=50)
+# Clerk KPIs: a payment counts as "collected after contact" within N days of a logged contact.
+CRM_WORKLIST_COLLECTED_AFTER_CONTACT_DAYS = read(
+    "CRM_WORKLIST_COLLECTED_AFTER_CONTACT_DAYS", env.int, default=14
+)
 
 # --- Logging ----------------------------------------------------------------
 LOGGING = {

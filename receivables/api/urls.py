@@ -12,6 +12,9 @@ from receivables.api.payments import PaymentViewSet
 from receivables.api.promises import PromiseToPayViewSet
 from receivables.api.statements import CustomerStatementViewSet
 from receivables.api.write_offs import WriteOffViewSet
+from receivables.collections.api import WorklistViewSet
+from receivables.collections.api_activities import CollectionActivityViewSet
+from receivables.collections.api_kpis import WorklistKpiViewSet
 
 router = DefaultRouter()
 # No browsable root (it would sit behind DenyAll) and no ".json" twins of every route.
@@ -27,6 +30,10 @@ router.register("promises", PromiseToPayViewSet, basename="promise")
 router.register("aging", AgingViewSet, basename="aging")
 router.register("dunning-pins", DunningPinViewSet, basename="dunning-pin")
 router.register("dunning-bounces", DunningBounceViewSet, basename="dunning-bounce")
+# The collections worklist (#4).
+router.register("worklist-kpis", WorklistKpiViewSet, basename="worklist-kpi")
+router.register("worklist", WorklistViewSet, basename="worklist")
+router.register("collection-activities", CollectionActivityViewSet, basename="collection-activity")
 # A receivables report about one customer, beside the customers' own routes.
 router.register(
     r"customers/(?P<customer_id>[^/.]+)/statement",

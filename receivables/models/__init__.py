@@ -5,6 +5,12 @@ from receivables.models.balances import (
     BalanceSnapshot,
     CustomerBalance,
 )
+from receivables.models.collections import (
+    CONTACT_KINDS,
+    ActivityKind,
+    CollectionActivity,
+    CollectionCase,
+)
 from receivables.models.dunning import (
     CustomerDunningPolicy,
     DunningChannel,
@@ -32,9 +38,13 @@ from receivables.models.promises import (
 )
 
 __all__ = [
+    "CONTACT_KINDS",
     "MAX_AGING_BUCKETS",
+    "ActivityKind",
     "Allocation",
     "BalanceSnapshot",
+    "CollectionActivity",
+    "CollectionCase",
     "CreditNote",
     "CustomerBalance",
     "CustomerDunningPolicy",

@@ -172,8 +172,12 @@ class DunningNotice(TimeStampedModel):
         verbose_name_plural = _("dunning notices")
         permissions = [("report_bounce_dunningnotice", _("Can report a bounced dunning notice"))]
         constraints = [
+            # One notice per customer, level and run; notices sent by hand from the
+            # worklist ("manual:" keys, unique by themselves) may come on top.
             models.UniqueConstraint(
-                fields=["customer", "level", "run_date"], name="dunning_notice_one_per_run"
+                fields=["customer", "level", "run_date"],
+                condition=~Q(idempotency_key__startswith="manual:"),
+                name="dunning_notice_one_per_run",
             ),
             models.CheckConstraint(
                 condition=~Q(status="sent") | Q(sent_at__isnull=False),

@@ -107,6 +107,18 @@ MATRIX: dict[tuple[str, str], frozenset[str] | str] = {
     ("dunning-pin", "create"): frozenset({ADMIN}),
     ("dunning-pin", "destroy"): frozenset({ADMIN}),
     ("dunning-bounce", "report"): frozenset({CLERK, ADMIN, INTEGRATOR}),
+    # Collections worklist (#4)
+    ("worklist", "list"): frozenset({CLERK, CREDIT, REP, ADMIN}),
+    ("worklist", "retrieve"): frozenset({CLERK, CREDIT, REP, ADMIN}),
+    ("worklist", "claim"): frozenset({CLERK, CREDIT, ADMIN}),
+    ("worklist", "release"): frozenset({CLERK, CREDIT, ADMIN}),
+    ("worklist", "assign"): frozenset({CREDIT, ADMIN}),
+    ("worklist", "follow_up"): frozenset({CLERK, CREDIT, ADMIN}),
+    ("worklist", "preview"): frozenset({CLERK, CREDIT, ADMIN}),
+    ("worklist", "send_notice"): frozenset({CREDIT, ADMIN}),
+    ("collection-activity", "list"): frozenset({CLERK, CREDIT, REP, ADMIN}),
+    ("collection-activity", "create"): frozenset({CLERK, CREDIT, ADMIN}),
+    ("worklist-kpi", "list"): frozenset({CLERK, CREDIT, ADMIN}),
 }
 
 CALLERS = (ANONYMOUS, NO_ROLE, *roles.ROLES)
@@ -376,6 +388,42 @@ REQUESTS: dict[tuple[str, str], Callable[[World], tuple[str, str, dict | None]]]
         reverse("dunning-bounce-report"),
         {"message_id": _sent_dunning_notice(w), "reason": "550 5.1.1 unknown user"},
     ),
+    # Collections worklist (#4)
+    ("worklist", "list"): lambda w: ("get", reverse("worklist-list"), None),
+    ("worklist", "retrieve"): lambda w: ("get", _detail("worklist", w.customer.pk), None),
+    ("worklist", "claim"): lambda w: (
+        "post",
+        reverse("worklist-claim", args=[w.customer.pk]),
+        None,
+    ),
+    ("worklist", "release"): lambda w: (
+        "post",
+        reverse("worklist-release", args=[w.customer.pk]),
+        None,
+    ),
+    ("worklist", "assign"): lambda w: (
+        "post",
+        reverse("worklist-assign", args=[w.customer.pk]),
+        {"assignee": w.user.pk},
+    ),
+    ("worklist", "follow_up"): lambda w: (
+        "post",
+        reverse("worklist-follow-up", args=[w.customer.pk]),
+        {"follow_up_on": _in_a_week()},
+    ),
+    ("worklist", "preview"): lambda w: (
+        "get",
+        reverse("worklist-preview", args=[w.customer.pk]),
+        None,
+    ),
+    ("worklist", "send_notice"): lambda w: _worklist_send_notice(),
+    ("worklist-kpi", "list"): lambda w: ("get", reverse("worklist-kpi-list"), None),
+    ("collection-activity", "list"): lambda w: ("get", reverse("collection-activity-list"), None),
+    ("collection-activity", "create"): lambda w: (
+        "post",
+        reverse("collection-activity-list"),
+        {"customer": w.customer.pk, "kind": "call", "outcome": "Will pay Friday"},
+    ),
 }
 
 
@@ -422,6 +470,25 @@ REQUESTS.update({
 })  # fmt: skip
 
 SUCCESS = {"create": 201, "destroy": 204}
+
+
+def _worklist_send_notice() -> tuple[str, str, dict]:
+    """A customer with an invoice overdue enough for the second level of its policy
+    (the world's customer has an open promise on the account, which pauses dunning)."""
+    from receivables.models import DunningLevel
+
+    customer = CustomerFactory()
+    ContactFactory(customer=customer)
+    InvoiceFactory(customer=customer)
+    level = DunningLevel.objects.get(policy__is_default_for_tier="normal", position=2)
+    return (
+        "post",
+        reverse("worklist-send-notice", args=[customer.pk]),
+        {"level": level.pk, "request_token": "matrix-token-1"},
+    )
+
+
+SUCCESS = {"create": 201, "destroy": 204, "send_notice": 201}
 
 
 def _limit_requests(caller: str, user: Any) -> tuple[Any, Any]:
