@@ -1,6 +1,7 @@
 """Analytics models: FX rates, pipeline runs, per-customer metrics and tier rules."""
 
 from analytics.models.fx import FxRate
+from analytics.models.kpis import KpiDimension, KpiSnapshot
 from analytics.models.metrics import ClvMethod, CustomerMetrics, RfmSegment
 from analytics.models.pipeline import ChunkStatus, PipelineChunk, PipelineRun, RunStatus
 from analytics.models.tiering import OnHoldCondition, TierChange, TierRule
@@ -10,6 +11,8 @@ __all__ = [
     "ClvMethod",
     "CustomerMetrics",
     "FxRate",
+    "KpiDimension",
+    "KpiSnapshot",
     "OnHoldCondition",
     "PipelineChunk",
     "PipelineRun",

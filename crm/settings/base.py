@@ -253,6 +253,20 @@ CRM_DUNNING_ATTACH_STATEMENT = read("CRM_DUNNING_ATTACH_STATEMENT", env.bool, de
 # Upper edges (days past due) of the aging buckets after "Current"; the last bucket is open-ended.
 CRM_AGING_BUCKET_EDGES = read_increasing_days("CRM_AGING_BUCKET_EDGES", default=(30, 60, 90, 120))
 
+# --- Analytics: portfolio KPI snapshots and pages (#6, analytics-pages) -----
+# KPIs of a day look back over this many days (DSO, CEI, bad-debt ratio).
+ANALYTICS_KPI_PERIOD_DAYS = read("ANALYTICS_KPI_PERIOD_DAYS", env.int, default=90)
+# Countback DSO walks back at most this many calendar months of sales.
+ANALYTICS_KPI_COUNTBACK_MONTHS = read("ANALYTICS_KPI_COUNTBACK_MONTHS", env.int, default=24)
+# Days of daily snapshots the dashboard's DSO/CEI trend shows.
+ANALYTICS_DASHBOARD_TREND_DAYS = read("ANALYTICS_DASHBOARD_TREND_DAYS", env.int, default=90)
+CELERY_BEAT_SCHEDULE["analytics-kpi-snapshot"] = {
+    # Yesterday's snapshot, once the day is complete.
+    "task": "analytics.kpi_snapshot_take",
+    "schedule": crontab(hour=0, minute=40),
+    "options": {"expires": 6 * 3600},
+}
+
 # --- Logging ----------------------------------------------------------------
 LOGGING = {
     "version": 1,
