@@ -33,4 +33,5 @@ urlpatterns = [
     path("healthz/", healthz, name="healthz"),
     path("receivables/", include("receivables.urls")),
     path("notifications/", include("notifications.urls")),
+    path("analytics/", include("analytics.urls")),
 ]
