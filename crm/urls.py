@@ -20,6 +20,7 @@ api_v1 = [
     path("auth/token/", TokenObtainView.as_view(), name="auth-token"),
     path("", include("customers.api.urls")),
     path("", include("receivables.api.urls")),
+    path("analytics/", include("analytics.api.urls")),
 ]
 
 urlpatterns = [

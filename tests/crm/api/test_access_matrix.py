@@ -17,6 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from analytics.models import CustomerMetrics, PipelineRun
 from crm import roles
 from receivables.services import allocation_create, dispute_open, promise_to_pay_create
 from tests.factories.accounts import UserFactory
@@ -78,6 +79,14 @@ MATRIX: dict[tuple[str, str], frozenset[str] | str] = {
     ("aging", "list"): EVERY_ROLE,
     ("customer-statement", "list"): EVERY_ROLE,
     ("auth-token", "post"): PUBLIC,
+    # analytics (#6): portfolio KPIs for finance; customer figures scoped like customers
+    ("analytics-kpi-snapshot", "list"): frozenset({CREDIT, ADMIN}),
+    ("analytics-customer-metrics", "list"): frozenset({CLERK, CREDIT, REP, ADMIN}),
+    ("analytics-customer-metrics", "retrieve"): frozenset({CLERK, CREDIT, REP, ADMIN}),
+    ("analytics-loss-maker", "list"): frozenset({CLERK, CREDIT, REP, ADMIN}),
+    ("analytics-churn-warning", "list"): frozenset({CLERK, CREDIT, REP, ADMIN}),
+    ("analytics-pipeline-run", "list"): frozenset({CREDIT, ADMIN}),
+    ("analytics-pipeline-run", "retrieve"): frozenset({CREDIT, ADMIN}),
 }
 
 CALLERS = (ANONYMOUS, NO_ROLE, *roles.ROLES)
@@ -269,6 +278,50 @@ REQUESTS: dict[tuple[str, str], Callable[[World], tuple[str, str, dict | None]]]
         {"username": w.user.username, "password": "correct horse battery staple"},
     ),
 }
+
+
+def _analytics_metrics(w: World) -> int:
+    """The world's customer gets a row of pipeline figures (analytics, #6)."""
+    row, _ = CustomerMetrics.objects.get_or_create(
+        customer=w.customer,
+        defaults={
+            "as_of": timezone.localdate(),
+            "computed_at": timezone.now(),
+            "base_currency": "USD",
+        },
+    )
+    return row.pk
+
+
+def _analytics_run() -> int:
+    return PipelineRun.objects.create(
+        as_of=timezone.localdate(), base_currency="USD", chunk_size=1000
+    ).pk
+
+
+REQUESTS.update({
+    ("analytics-kpi-snapshot", "list"): lambda w: (
+        "get", reverse("analytics-kpi-snapshot-list"), None
+    ),
+    ("analytics-customer-metrics", "list"): lambda w: (
+        "get", reverse("analytics-customer-metrics-list"), None
+    ),
+    ("analytics-customer-metrics", "retrieve"): lambda w: (
+        "get", _detail("analytics-customer-metrics", _analytics_metrics(w)), None
+    ),
+    ("analytics-loss-maker", "list"): lambda w: (
+        "get", reverse("analytics-loss-maker-list"), None
+    ),
+    ("analytics-churn-warning", "list"): lambda w: (
+        "get", reverse("analytics-churn-warning-list"), None
+    ),
+    ("analytics-pipeline-run", "list"): lambda w: (
+        "get", reverse("analytics-pipeline-run-list"), None
+    ),
+    ("analytics-pipeline-run", "retrieve"): lambda w: (
+        "get", _detail("analytics-pipeline-run", _analytics_run()), None
+    ),
+})  # fmt: skip
 
 SUCCESS = {"create": 201, "destroy": 204}
 
