@@ -8,7 +8,9 @@ from tests.factories.receivables import InvoiceFactory
 AS_OF = datetime.date(2026, 11, 20)
 
 
-def paid_invoice(customer, *, issued: datetime.date, days_late: int = 0, total="1000.00", cost="600.00"):
+def paid_invoice(
+    customer, *, issued: datetime.date, days_late: int = 0, total="1000.00", cost="600.00"
+):
     """An invoice fully paid ``days_late`` days after its 30-day due date."""
     total = Decimal(total)
     due = issued + datetime.timedelta(days=30)
