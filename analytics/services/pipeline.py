@@ -198,18 +198,33 @@ def _chunk_process_recorded(chunk_id: int) -> None:
 
 
 def pipeline_run_execute(
-    *, as_of: date | None = None, on_chunk: Callable[[PipelineChunk], None] | None = None
+    *,
+    as_of: date | None = None,
+    on_start: Callable[[PipelineRun], None] | None = None,
+    on_chunk: Callable[[PipelineChunk], None] | None = None,
 ) -> PipelineRun:
     """The whole pipeline in this process: start, every chunk, finalise.
 
     A chunk that raises is recorded as failed and the others still run.
     """
     run = pipeline_run_start(as_of=as_of)
+    if on_start is not None:
+        on_start(run)
     for chunk in run.chunks.order_by("index"):
         _chunk_process_recorded(chunk.pk)
         if on_chunk is not None:
             on_chunk(chunk)
     return pipeline_run_finalize(run_id=run.pk)
+
+
+def pipeline_run_is_complete(*, run_id: int, max_attempts: int) -> bool:
+    """Whether every chunk is done or has failed its last attempt (time to finalise)."""
+    open_chunks = (
+        PipelineChunk.objects.filter(run_id=run_id)
+        .exclude(status=ChunkStatus.DONE)
+        .exclude(status=ChunkStatus.FAILED, attempts__gte=max_attempts)
+    )
+    return not open_chunks.exists()
 
 
 def pipeline_run_retry_failed(*, run_id: int) -> PipelineRun:

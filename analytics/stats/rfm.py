@@ -80,7 +80,8 @@ def percentiles(values: np.ndarray, distribution: list[float]) -> np.ndarray:
 
 def compact_distribution(values: np.ndarray, *, limit: int = 10001) -> list[float]:
     """The sorted values, or ``limit`` equally spaced quantiles of them when there are more."""
-    values = np.sort(np.asarray(values, dtype=float)[~np.isnan(values)])
+    values = np.asarray(values, dtype=float)
+    values = np.sort(values[~np.isnan(values)])
     if len(values) <= limit:
         return [float(value) for value in values]
     return [float(value) for value in np.quantile(values, np.linspace(0, 1, limit))]
