@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from analytics.models import CustomerMetrics, FxRate, PipelineRun, RunStatus, TierChange, TierRule
 from analytics.services.pipeline import pipeline_run_execute, pipeline_run_start
@@ -40,7 +41,8 @@ def test_customer_with_one_invoice_gets_historic_clv_and_no_churn_judgement():
     # then
     metrics = CustomerMetrics.objects.get(customer=customer)
     assert metrics.clv_method == "historic"
-    assert metrics.clv is not None and metrics.clv > 0
+    assert metrics.clv is not None
+    assert metrics.clv > 0
     assert metrics.probability_alive is None
     assert metrics.usual_gap_days is None
     assert metrics.is_churn_warning is False
@@ -156,5 +158,5 @@ def test_no_tier_rules_at_all_leave_tiers_unchanged():
 def test_as_of_in_the_future_is_refused_before_anything_is_written():
     # when / then
     with pytest.raises(ApplicationError, match="in the future"):
-        pipeline_run_start(as_of=datetime.date.today() + datetime.timedelta(days=2))
+        pipeline_run_start(as_of=timezone.localdate() + datetime.timedelta(days=2))
     assert PipelineRun.objects.count() == 0
