@@ -98,6 +98,8 @@ class TierChange(models.Model):
         related_name="tier_change_rows",
     )
     changed_at = models.DateTimeField(_("changed at"))
+    # Set when the sales rep's nightly digest listed this change.
+    notified_at = models.DateTimeField(_("rep notified at"), null=True, blank=True)
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
