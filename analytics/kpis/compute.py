@@ -17,7 +17,7 @@ from django.contrib.auth import get_user_model
 
 from analytics.kpis import formulas
 from analytics.kpis.aggregates import Cell, CellFigures, cell_figures
-from analytics.kpis.fx import fx_rates_on
+from analytics.pipeline.frames import fx_rates_as_of
 from crm.money import quantize
 
 PORTFOLIO = "portfolio"
@@ -86,7 +86,7 @@ def kpi_rows_compute(*, as_of: date) -> list[KpiRow]:
     base: str = settings.CRM_BASE_CURRENCY
     months = countback_months(as_of, settings.ANALYTICS_KPI_COUNTBACK_MONTHS)
     cells = cell_figures(as_of=as_of, period_days=period_days, countback_start=months[-1][0])
-    rates = fx_rates_on(currencies={cell[3] for cell in cells}, on=as_of)
+    rates = fx_rates_as_of(as_of=as_of, base_currency=base)  # the pipeline's rule, shared
 
     rows: dict[tuple[str, str], KpiRow] = {}
     missing: dict[tuple[str, str], set[str]] = defaultdict(set)
