@@ -91,7 +91,7 @@ def test_a_failed_chunk_is_retried_without_redoing_the_others(settings, monkeypa
     attempts = list(run.chunks.order_by("index").values_list("attempts", flat=True))
     assert attempts == [1, 2, 1]
     assert run.status == RunStatus.SUCCEEDED
-    assert run.problems == [p for p in run.parameters["problems_at_start"]]
+    assert run.problems == list(run.parameters["problems_at_start"])
     assert CustomerMetrics.objects.filter(run=run).count() == 5
 
 
@@ -240,7 +240,7 @@ def test_bgnbd_gamma_gamma_clv_on_a_simulated_portfolio(settings):
     for index, (repeats, last, age) in enumerate(zip(x, t_x, ages, strict=True)):
         customer = CustomerFactory()
         first = AS_OF - datetime.timedelta(days=int(age * 7))
-        times = sorted(rng.uniform(0, last, size=int(repeats) - 1)) + [last] if repeats else []
+        times = [*sorted(rng.uniform(0, last, size=int(repeats) - 1)), last] if repeats else []
         for number, weeks in enumerate([0.0, *times]):
             issued = first + datetime.timedelta(days=int(weeks * 7))
             total = Decimal(int(rng.gamma(5, scales[index])) + 10)
