@@ -12,7 +12,13 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    JsonResponse,
+)
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,6 +41,7 @@ from analytics.kpis.selectors import (
 )
 from analytics.models import KpiDimension, KpiSnapshot
 from crm.charts import bar_chart
+from crm.exceptions import ValidationFailed
 from customers.models import Region, Tier
 from receivables.aging import aging_report
 
@@ -221,8 +228,9 @@ def _export_source(request: HttpRequest, table: str) -> tuple[Any, list[exports.
     if table == "kpis":
         form = KpiFilterForm(request.GET or None)
         if form.is_bound and not form.is_valid():
-            raise Http404(
-                _("The filters are invalid: %(errors)s") % {"errors": form.errors.as_text()}
+            raise ValidationFailed(
+                _("The filters are invalid: %(errors)s") % {"errors": form.errors.as_text()},
+                code="invalid_filters",
             )
         return _kpi_rows(form).iterator(), exports.KPI_TABLE
     if table == "tiers":
@@ -247,7 +255,10 @@ def export(request: HttpRequest, table: str) -> HttpResponse:
         raise Http404(_("No such table."))
     if not request.user.has_perm(EXPORT_PERMISSIONS[table]):
         raise PermissionDenied
-    rows, table_columns = _export_source(request, table)
+    try:
+        rows, table_columns = _export_source(request, table)
+    except ValidationFailed as error:
+        return HttpResponseBadRequest(error.message, content_type="text/plain; charset=utf-8")
     filename = f"{table}-{timezone.localdate().isoformat()}"
     return exports.export_response(
         table=table_columns, rows=rows, filename=filename, file_format=file_format

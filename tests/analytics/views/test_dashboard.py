@@ -143,3 +143,16 @@ def test_nav_shows_the_dashboard_to_finance_only(client):
     home = client.get("/").content.decode()
     assert 'href="/analytics/"' not in home
     assert 'href="/analytics/my-customers/"' in home
+
+
+def test_kpi_export_streams_the_filtered_rows_and_refuses_bad_filters(client, portfolio):
+    client.force_login(UserFactory(roles=[roles.CREDIT_MANAGER]))
+    response = client.get("/analytics/export/kpis/", {"format": "csv", "dimension": "portfolio"})
+    text = b"".join(response.streaming_content).decode().lstrip("\ufeff")
+    lines = text.strip().splitlines()
+    assert lines[0].startswith("as_of,dimension,key,label,currency,period_days,beginning_ar")
+    assert len(lines) == 3  # two days of the portfolio row
+    assert lines[1].startswith("2026-06-30,portfolio,,,USD,30,0.00,3000.00,3000.00,0.00,3000.00")
+    bad = client.get("/analytics/export/kpis/", {"format": "csv", "date_from": "June"})
+    assert bad.status_code == 400
+    assert "Enter a valid date" in bad.content.decode()
