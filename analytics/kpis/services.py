@@ -6,6 +6,7 @@ from dataclasses import asdict
 from datetime import date, timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from analytics.kpis.compute import KpiRow, kpi_rows_compute
@@ -15,6 +16,8 @@ from crm.exceptions import ValidationFailed
 MAX_BACKFILL_DAYS = 3660
 
 _STORED = {field.name for field in KpiSnapshot._meta.concrete_fields} - {"id", "computed_at"}
+_UNIQUE = ["as_of", "dimension", "key"]
+_UPDATED = [*sorted(_STORED - set(_UNIQUE)), "computed_at"]
 
 
 def _snapshot(row: KpiRow) -> KpiSnapshot:
@@ -24,8 +27,8 @@ def _snapshot(row: KpiRow) -> KpiSnapshot:
 def kpi_snapshot_take(*, as_of: date) -> int:
     """Compute and store the KPIs of ``as_of`` for every dimension; returns the rows stored.
 
-    Idempotent: a day taken again replaces that day's rows, in one transaction,
-    so readers see the old rows or the new ones, never a mix.
+    Idempotent: a day taken again replaces that day's figures in one
+    transaction, so readers see the old rows or the new ones, never a mix.
     """
     if as_of > timezone.localdate():
         raise ValidationFailed.for_field(
@@ -34,9 +37,22 @@ def kpi_snapshot_take(*, as_of: date) -> int:
             code="kpi_date_in_future",
         )
     snapshots = [_snapshot(row) for row in kpi_rows_compute(as_of=as_of)]
+    kept = Q()
+    for snapshot in snapshots:
+        kept |= Q(dimension=snapshot.dimension, key=snapshot.key)
     with transaction.atomic():
-        KpiSnapshot.objects.filter(as_of=as_of).delete()
-        KpiSnapshot.objects.bulk_create(snapshots, batch_size=1000)
+        # An upsert on the day's unique key, not delete-then-insert: two takes of
+        # the same day at once (a retried task beside the backfill) both succeed,
+        # the later one's figures win, and no reader sees the day half empty.
+        KpiSnapshot.objects.bulk_create(
+            snapshots,
+            batch_size=1000,
+            update_conflicts=True,
+            unique_fields=_UNIQUE,
+            update_fields=_UPDATED,
+        )
+        # Keys of the day that no longer exist (a rep without customers now).
+        KpiSnapshot.objects.filter(as_of=as_of).exclude(kept).delete()
     return len(snapshots)
 
 

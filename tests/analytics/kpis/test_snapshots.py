@@ -29,7 +29,7 @@ from analytics.kpis.tasks import kpi_snapshot_take as kpi_snapshot_take_task
 from analytics.models import FxRate, KpiSnapshot
 from crm import roles
 from crm.exceptions import ValidationFailed
-from customers.models import Region, Tier
+from customers.models import Customer, Region, Tier
 from receivables.aging import aging_report
 from receivables.services import (
     allocation_create,
@@ -234,19 +234,32 @@ def test_open_receivables_agree_with_the_aging_report_on_past_days(ledger):
         assert sum((row.ending_ar for row in by_tier), Decimal("0")) == usd
 
 
-def test_taking_a_day_again_replaces_its_rows(ledger):
+def test_taking_a_day_again_replaces_its_figures(ledger):
     # given a day taken once
     kpi_snapshot_take(as_of=AS_OF)
-    first_ids = set(KpiSnapshot.objects.values_list("pk", flat=True))
 
     # when taken again after a new invoice of that day
     _invoice(ledger["bob"].owned_customers.get(), "J9", AS_OF, D(2026, 7, 30), "100.00")
     stored = kpi_snapshot_take(as_of=AS_OF)
 
-    # then the day has one set of rows, the new figures
+    # then the day has one set of rows, with the new figures
     assert stored == KpiSnapshot.objects.filter(as_of=AS_OF).count() == 10
-    assert not first_ids & set(KpiSnapshot.objects.values_list("pk", flat=True))
     assert _row("portfolio").credit_sales == Decimal("4400.00")
+    assert _row("sales_rep", str(ledger["bob"].pk)).credit_sales == Decimal("1300.00")
+
+
+def test_a_key_that_is_gone_loses_its_row_when_the_day_is_taken_again(ledger):
+    # given bob's row exists, then his customer moves to alice
+    kpi_snapshot_take(as_of=AS_OF)
+    Customer.objects.filter(sales_rep=ledger["bob"]).update(sales_rep=ledger["alice"])
+
+    # when
+    stored = kpi_snapshot_take(as_of=AS_OF)
+
+    # then
+    assert stored == KpiSnapshot.objects.filter(as_of=AS_OF).count() == 9
+    assert not KpiSnapshot.objects.filter(dimension="sales_rep", key=str(ledger["bob"].pk)).exists()
+    assert _row("sales_rep", str(ledger["alice"].pk)).ending_ar == Decimal("3500.00")
 
 
 def test_empty_portfolio_has_a_portfolio_row_without_figures(db):
