@@ -17,6 +17,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from analytics.models import KpiSnapshot
 from credit.models import CreditProfile
 from crm import roles
 from customers.models import Contact, Customer
@@ -36,6 +37,7 @@ from receivables.models import (
     PromiseToPay,
     WriteOff,
 )
+from tests.factories.analytics_kpis import KpiSnapshotFactory
 from tests.factories.credit import CreditProfileFactory
 from tests.factories.customers import ContactFactory, CustomerFactory
 from tests.factories.receivables import (
@@ -104,6 +106,7 @@ FACTORIES = {
     CustomerDunningPolicy: CustomerDunningPolicyFactory,
     DunningNotice: DunningNoticeFactory,
     DunningNoticeInvoice: DunningNoticeInvoiceFactory,
+    KpiSnapshot: KpiSnapshotFactory,
 }
 SINGLE_ROW = {BalanceSnapshot}  # a table of one row has no "many" to count
 # Rows the admin creates through a service; the others are view-only there.
