@@ -211,6 +211,10 @@ def _clv(customers: pd.DataFrame, config: PipelineConfig, parameters: dict) -> N
                 / customers["invoices_12m"].to_numpy(dtype=float)[rows]
             )
         method[rows] = ClvMethod.HISTORIC.value
+    # A numerically failed expectation (overflow in 2F1) is reported, not stored.
+    unstable = has_invoices & (method == ClvMethod.BGNBD_GG.value) & ~np.isfinite(clv)
+    method[unstable] = ClvMethod.NONE.value
+    _note(customers, unstable, "CLV could not be evaluated numerically for this history.")
     # Without converted money there is no value to put on the invoices.
     clv[~has_money] = np.nan
     margin[~has_money] = np.nan

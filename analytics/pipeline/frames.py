@@ -10,10 +10,9 @@ and the currency in ``fx_missing``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
-import numpy as np
 import pandas as pd
 
 from analytics.models import FxRate
@@ -109,53 +108,70 @@ def build(
 def _to_base_currency(
     per_currency: pd.DataFrame, rates: dict[str, Decimal]
 ) -> tuple[pd.DataFrame, set[str]]:
-    if per_currency.empty:
-        empty = pd.DataFrame(
-            columns=[
-                *MONEY_COLUMNS,
-                "invoices_all",
-                "invoices_12m",
-                "max_days_past_due",
-                "first_issue",
-                "last_issue",
-                "fx_missing",
-            ]
+    """Convert each (customer, currency) row and add them up per customer.
+
+    One pass in plain Python: most customers have one currency, and exact
+    Decimal sums do not vectorise anyway.
+    """
+    columns = [
+        "invoices_all",
+        "invoices_12m",
+        "max_days_past_due",
+        "first_issue",
+        "last_issue",
+        "fx_missing",
+        *MONEY_COLUMNS,
+    ]
+    missing: set[str] = set()
+    customers: dict[int, dict] = {}
+    for row in per_currency.to_dict("records"):
+        rate = rates.get(row["currency"])
+        if rate is None:
+            missing.add(row["currency"])
+        customer = customers.get(row["customer_id"])
+        if customer is None:
+            customer = customers[row["customer_id"]] = {
+                "invoices_all": 0,
+                "invoices_12m": 0,
+                "max_days_past_due": 0,
+                "first_issue": None,
+                "last_issue": None,
+                "fx_missing": (),
+                **dict.fromkeys(MONEY_COLUMNS, Decimal(0)),
+            }
+        customer["invoices_all"] += _count(row.get("invoices_all"))
+        customer["invoices_12m"] += _count(row.get("invoices_12m"))
+        customer["max_days_past_due"] = max(
+            customer["max_days_past_due"], _count(row.get("max_days_past_due"))
         )
-        empty.index.name = "customer_id"
-        return empty, set()
-    rate_column = per_currency["currency"].map(rates)
-    has_rate = rate_column.notna().to_numpy()
-    missing = set(per_currency.loc[~has_rate, "currency"])
-    for column in MONEY_COLUMNS:
-        per_currency[column] = [
-            to_decimal(value) * rate if ok else None
-            for value, rate, ok in zip(per_currency[column], rate_column, has_rate, strict=True)
-        ]
-    per_currency["fx_missing"] = np.where(has_rate, "", per_currency["currency"])
+        for key, pick in (("first_issue", min), ("last_issue", max)):
+            value = row.get(key)
+            if value is not None and value == value:  # not NaN
+                value = _date(value)
+                customer[key] = value if customer[key] is None else pick(customer[key], value)
+        if rate is None:
+            customer["fx_missing"] = tuple(sorted({*customer["fx_missing"], row["currency"]}))
+            for column in MONEY_COLUMNS:
+                customer[column] = None
+        elif not customer["fx_missing"]:
+            for column in MONEY_COLUMNS:
+                customer[column] += to_decimal(row.get(column)) * rate
+    frame = pd.DataFrame.from_dict(customers, orient="index", columns=columns)
+    frame.index.name = "customer_id"
     for column in ("first_issue", "last_issue"):
-        per_currency[column] = pd.to_datetime(per_currency[column])
-    grouped = per_currency.groupby("customer_id", sort=True)
-    customers = pd.DataFrame(
-        {
-            "invoices_all": grouped["invoices_all"].sum(min_count=1),
-            "invoices_12m": grouped["invoices_12m"].sum(min_count=1),
-            "max_days_past_due": grouped["max_days_past_due"].max(),
-            "first_issue": grouped["first_issue"].min(),
-            "last_issue": grouped["last_issue"].max(),
-            "fx_missing": grouped["fx_missing"].agg(
-                lambda values: tuple(sorted({value for value in values if value}))
-            ),
-        }
-    )
-    for column in MONEY_COLUMNS:
-        customers[column] = grouped[column].agg(_sum_or_none)
-    return customers, missing
+        frame[column] = pd.to_datetime(frame[column])
+    return frame, missing
 
 
-def _sum_or_none(values: pd.Series):
-    total = Decimal(0)
-    for value in values:
-        if value is None:
-            return None
-        total += value
-    return total
+def _count(value) -> int:
+    if value is None or value != value:
+        return 0
+    return int(value)
+
+
+def _date(value) -> date:
+    if isinstance(value, str):
+        return date.fromisoformat(value[:10])
+    if isinstance(value, datetime):
+        return value.date()
+    return value

@@ -31,13 +31,14 @@ from customers.models import Customer
 logger = logging.getLogger(__name__)
 
 
-def _chunk_ranges(chunk_size: int) -> Iterator[tuple[int, int, int]]:
+def _chunk_ranges(chunk_size: int, last_customer_id: int | None) -> Iterator[tuple[int, int, int]]:
     """(first id, last id, count) of consecutive runs of ``chunk_size`` customer ids."""
     first = last = None
     count = 0
-    for customer_id in (
-        Customer.objects.order_by("pk").values_list("pk", flat=True).iterator(chunk_size=10000)
-    ):
+    customers = Customer.objects.order_by("pk")
+    if last_customer_id is not None:
+        customers = customers.filter(pk__lte=last_customer_id)
+    for customer_id in customers.values_list("pk", flat=True).iterator(chunk_size=10000):
         if first is None:
             first = customer_id
         last = customer_id
@@ -49,8 +50,15 @@ def _chunk_ranges(chunk_size: int) -> Iterator[tuple[int, int, int]]:
         yield first, last, count
 
 
-def pipeline_run_start(*, as_of: date | None = None) -> PipelineRun:
-    """Create a run, plan its chunks and do the portfolio pass. Returns the run, ready for chunks."""
+def pipeline_run_start(
+    *, as_of: date | None = None, last_customer_id: int | None = None
+) -> PipelineRun:
+    """Create a run, plan its chunks and do the portfolio pass. Returns the run, ready for chunks.
+
+    ``last_customer_id`` restricts the run to customers with ids up to it (a
+    partial run: the benchmark's "half the data"); portfolio parameters are then
+    fitted on those customers only.
+    """
     config = PipelineConfig.from_settings()
     as_of = as_of or timezone.localdate()
     if as_of > timezone.localdate():
@@ -74,7 +82,9 @@ def pipeline_run_start(*, as_of: date | None = None) -> PipelineRun:
                 last_customer_id=last,
                 customer_count=count,
             )
-            for index, (first, last, count) in enumerate(_chunk_ranges(config.chunk_size))
+            for index, (first, last, count) in enumerate(
+                _chunk_ranges(config.chunk_size, last_customer_id)
+            )
         ]
         PipelineChunk.objects.bulk_create(chunks, batch_size=1000)
         window = Window.trailing(as_of, config.window_days)
@@ -200,6 +210,7 @@ def _chunk_process_recorded(chunk_id: int) -> None:
 def pipeline_run_execute(
     *,
     as_of: date | None = None,
+    last_customer_id: int | None = None,
     on_start: Callable[[PipelineRun], None] | None = None,
     on_chunk: Callable[[PipelineChunk], None] | None = None,
 ) -> PipelineRun:
@@ -207,7 +218,7 @@ def pipeline_run_execute(
 
     A chunk that raises is recorded as failed and the others still run.
     """
-    run = pipeline_run_start(as_of=as_of)
+    run = pipeline_run_start(as_of=as_of, last_customer_id=last_customer_id)
     if on_start is not None:
         on_start(run)
     for chunk in run.chunks.order_by("index"):

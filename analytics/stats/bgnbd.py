@@ -62,20 +62,25 @@ def fit(
         value = -np.sum(log_likelihood(params, x, t_x, age)) / n
         return float(value) if np.isfinite(value) else 1e300
 
-    result = minimize(
-        objective,
-        np.log([first.r, first.alpha, first.a, first.b]),
-        method="Nelder-Mead",
-        options={"maxiter": 4000, "xatol": 1e-6, "fatol": 1e-10},
-    )
-    # Polish with a gradient method from the simplex optimum.
-    polished = minimize(objective, result.x, method="L-BFGS-B")
-    best = polished if polished.fun <= result.fun else result
+    initial = np.log([first.r, first.alpha, first.a, first.b])
+    best = minimize(objective, initial, method="L-BFGS-B")
+    if not best.success or best.fun >= 1e299:
+        # The gradient method can stall on flat ridges; the simplex is slower but sure.
+        simplex = minimize(
+            objective,
+            initial,
+            method="Nelder-Mead",
+            options={"maxiter": 4000, "xatol": 1e-6, "fatol": 1e-10},
+        )
+        polished = minimize(objective, simplex.x, method="L-BFGS-B")
+        best = min((best, simplex, polished), key=lambda candidate: candidate.fun)
     fitted = BgNbdParameters(*(float(v) for v in np.exp(best.x)))
     values = np.array([fitted.r, fitted.alpha, fitted.a, fitted.b])
     if not np.all(np.isfinite(values)) or not np.isfinite(best.fun) or best.fun >= 1e299:
         raise FitError(f"the likelihood could not be maximised ({best.message})")
-    if np.any(values > 1e6) or np.any(values < 1e-6):
+    # a and b in the millions are legitimate: a dropout probability that hardly varies
+    # between customers. Beyond 1e8 (or near 0) the optimiser has run off the space.
+    if np.any(values > 1e8) or np.any(values < 1e-6):
         raise FitError(f"parameters ran to the edge of the space: {fitted}")
     return fitted
 

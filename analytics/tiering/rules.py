@@ -115,7 +115,7 @@ def rule_problems(rule: RuleSpec) -> list[str]:
                     % {
                         "name": rule.name,
                         "label": label,
-                        "bound": bound,
+                        "bound": _text(bound),
                         "low": lowest,
                         "high": highest if highest is not None else "∞",
                     }
@@ -131,6 +131,11 @@ def rule_problems(rule: RuleSpec) -> list[str]:
     return problems
 
 
+def _text(value: Decimal) -> str:
+    """90.00 -> "90", 10.50 -> "10.5"."""
+    return f"{Decimal(value).normalize():f}"
+
+
 def _cells(prefix: str, rules: Sequence[RuleSpec], lowest: Decimal, highest: Decimal | None):
     """Yield (representative value, description) for each cell of one numeric axis."""
     points = sorted(
@@ -139,11 +144,11 @@ def _cells(prefix: str, rules: Sequence[RuleSpec], lowest: Decimal, highest: Dec
         | ({highest} if highest is not None else set())
     )
     # The lowest value is its own cell [lowest, lowest]; then (p_i, p_{i+1}]; then (p_k, ∞).
-    yield lowest, f"= {lowest}"
+    yield lowest, f"= {_text(lowest)}"
     for low, high in itertools.pairwise(points):
-        yield high, f"> {low} and ≤ {high}"
+        yield high, f"> {_text(low)} and ≤ {_text(high)}"
     if highest is None:
-        yield points[-1] + 1, f"> {points[-1]}"
+        yield points[-1] + 1, f"> {_text(points[-1])}"
 
 
 def _matches_number(value: Decimal, above: Decimal | None, at_most: Decimal | None) -> bool:
