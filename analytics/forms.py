@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from analytics.kpis.customers import CUSTOMER_ORDERINGS
-from analytics.models import KpiDimension, RfmSegment
+from analytics.models import KpiDimension, RfmSegment, TierRule
 from customers.models import Tier
 
 _SORT_LABELS = {
@@ -54,3 +54,30 @@ class KpiFilterForm(forms.Form):
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
             raise forms.ValidationError(_("“From” is after “To”; swap the dates."))
         return data
+
+
+def _bound(label: str) -> forms.DecimalField:
+    return forms.DecimalField(label=label, required=False, min_value=0, decimal_places=2)
+
+
+class TierWhatIfForm(forms.Form):
+    """One active rule with new thresholds; blank bound = unbounded on that side."""
+
+    rule = forms.ModelChoiceField(
+        label=_("Rule"), queryset=TierRule.objects.filter(is_active=True).order_by("position", "id")
+    )
+    days_past_due_above = _bound(_("Max days past due above"))
+    days_past_due_at_most = _bound(_("Max days past due at most"))
+    value_percentile_above = _bound(_("Value percentile above"))
+    value_percentile_at_most = _bound(_("Value percentile at most"))
+    days_late_above = _bound(_("Weighted days late above"))
+    days_late_at_most = _bound(_("Weighted days late at most"))
+
+    BOUNDS = (
+        "days_past_due_above",
+        "days_past_due_at_most",
+        "value_percentile_above",
+        "value_percentile_at_most",
+        "days_late_above",
+        "days_late_at_most",
+    )

@@ -12,4 +12,5 @@ urlpatterns = [
     path("loss-makers/", views.loss_makers, name="loss-makers"),
     path("kpis/", views.kpis, name="kpis"),
     path("export/<slug:table>/", views.export, name="export"),
+    path("tier-what-if/", views.tier_what_if, name="tier-what-if"),
 ]

@@ -6,7 +6,7 @@ downloaded as CSV or XLSX through ``export``.
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 from django.conf import settings
@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from analytics import exports
 from analytics.charts import line_chart
-from analytics.forms import KpiFilterForm, MyCustomersFilterForm
+from analytics.forms import KpiFilterForm, MyCustomersFilterForm, TierWhatIfForm
 from analytics.kpis.customers import (
     churn_warning_list,
     customer_amounts_rounded,
@@ -40,8 +40,10 @@ from analytics.kpis.selectors import (
     tier_distribution,
 )
 from analytics.models import KpiDimension, KpiSnapshot
+from analytics.tiering.rules import RuleSpec
+from analytics.tiering.services import tier_what_if_for_rule as what_if_for_rule
 from crm.charts import bar_chart
-from crm.exceptions import ValidationFailed
+from crm.exceptions import ApplicationError, ValidationFailed
 from customers.models import Region, Tier
 from receivables.aging import aging_report
 
@@ -263,3 +265,40 @@ def export(request: HttpRequest, table: str) -> HttpResponse:
     return exports.export_response(
         table=table_columns, rows=rows, filename=filename, file_format=file_format
     )
+
+
+@login_required
+@permission_required("analytics.change_tierrule", raise_exception=True)
+def tier_what_if(request: HttpRequest) -> HttpResponse:
+    """Change one rule's thresholds and see how many customers would move between tiers.
+
+    Nothing is saved: the preview calls the tiering service's what-if on the
+    active rule set with this rule replaced; an overlap or a gap is shown with
+    the reason. Rules are saved in the back office.
+    """
+    form = TierWhatIfForm(request.GET or None)
+    context: dict[str, Any] = {"form": form, "moves": None, "problem": ""}
+    if "rule" in request.GET and "preview" not in request.GET and form.is_valid():
+        rule = form.cleaned_data["rule"]
+        # Chosen a rule: show its current thresholds to edit.
+        initial = {name: getattr(rule, name) for name in TierWhatIfForm.BOUNDS}
+        context["form"] = TierWhatIfForm(initial={"rule": rule.pk, **initial})
+    elif "preview" in request.GET and form.is_valid():
+        rule = form.cleaned_data["rule"]
+        changed = replace(
+            RuleSpec.from_model(rule),
+            **{name: form.cleaned_data[name] for name in TierWhatIfForm.BOUNDS},
+        )
+        try:
+            moves = what_if_for_rule(rule=changed, replacing_id=rule.pk)
+        except ApplicationError as error:
+            context["problem"] = error.message
+        else:
+            labels = dict(Tier.choices)
+            context["moves"] = [
+                (labels.get(old, old), labels.get(new, new), count, old != new)
+                for (old, new), count in sorted(moves.items())
+            ]
+            context["moving"] = sum(count for (old, new), count in moves.items() if old != new)
+    status = 400 if form.is_bound and not form.is_valid() else 200
+    return render(request, "analytics/tier_what_if.html", context, status=status)
