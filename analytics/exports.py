@@ -113,6 +113,7 @@ KPI_TABLE = columns(
     ("ar_over_90", "ar_over_90"),
     ("credit_sales", "credit_sales"),
     ("write_offs", "write_offs"),
+    ("customer_count", "customer_count"),
     ("dso", "dso"),
     ("countback_dso", "countback_dso"),
     ("best_possible_dso", "best_possible_dso"),

@@ -28,6 +28,7 @@ from analytics.charts import line_chart
 from analytics.forms import KpiFilterForm, MyCustomersFilterForm, TierWhatIfForm
 from analytics.kpis.customers import (
     churn_warning_list,
+    churn_warning_top,
     customer_amounts_rounded,
     loss_maker_list,
     my_customer_list,
@@ -114,7 +115,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         )
         for currency, totals in sorted(aging.totals.items())
     ]
-    tiers = tier_distribution(user=request.user)
+    tiers = tier_distribution()
     tier_chart = bar_chart(
         [(str(Tier(tier).label), count, _TIER_CLASS[tier]) for tier, count in tiers],
         title=_("Customers per tier"),
@@ -130,7 +131,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "tier_chart": tier_chart,
         "tiers": [(Tier(tier).label, count) for tier, count in tiers],
         "loss_makers": list(loss_maker_list(user=request.user)[:DASHBOARD_LIST_SIZE]),
-        "churn_warnings": list(churn_warning_list(user=request.user)[:DASHBOARD_LIST_SIZE]),
+        "churn_warnings": churn_warning_top(user=request.user, limit=DASHBOARD_LIST_SIZE),
         "progress": pipeline_progress(),
     }
     return render(request, "analytics/dashboard.html", context)
@@ -236,7 +237,7 @@ def _export_source(request: HttpRequest, table: str) -> tuple[Any, list[exports.
             )
         return _kpi_rows(form).iterator(), exports.KPI_TABLE
     if table == "tiers":
-        return tier_distribution(user=user), exports.TIER_TABLE
+        return tier_distribution(), exports.TIER_TABLE
     if table == "loss-makers":
         return loss_maker_list(user=user).iterator(chunk_size=2000), exports.LOSS_MAKER_TABLE
     if table == "churn-warnings":

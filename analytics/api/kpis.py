@@ -49,7 +49,8 @@ class KpiSnapshotOutputSerializer(serializers.ModelSerializer):
         fields = [
             "id", "as_of", "dimension", "key", "label", "currency", "period_days",
             "beginning_ar", "ending_ar", "ending_current_ar", "ar_over_90", "credit_sales",
-            "write_offs", "dso", "countback_dso", "best_possible_dso", "average_days_delinquent",
+            "write_offs", "customer_count", "dso", "countback_dso", "best_possible_dso",
+            "average_days_delinquent",
             "collection_effectiveness_index", "bad_debt_ratio", "over_90_percent",
             "missing_fx_currencies", "computed_at",
         ]  # fmt: skip

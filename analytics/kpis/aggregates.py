@@ -19,10 +19,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import DecimalField, Q, QuerySet, Sum, Value
+from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
 
 from crm.money import DECIMAL_PLACES, MAX_DIGITS
+from customers.models import Customer
 from receivables.models import Allocation, CreditNote, Invoice, InvoiceStatus, WriteOff
 
 _MONEY = DecimalField(max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES)
@@ -51,6 +52,7 @@ class CellFigures:
     credit_sales: Decimal = _ZERO
     write_offs: Decimal = _ZERO
     monthly_sales: dict[date, Decimal] = field(default_factory=dict)  # first of month -> sales
+    customers: int = 0
 
 
 def _cell_fields(invoice_path: str) -> tuple[str, str, str, str]:
@@ -201,10 +203,24 @@ def monthly_sales_between(start: date, end: date) -> dict[Cell, dict[date, Decim
     return dict(result)
 
 
+def customers_on(as_of: date) -> dict[Cell, int]:
+    """Customers on the books on ``as_of`` per cell (their own currency as the cell's)."""
+    rows = (
+        Customer.objects.filter(customer_since__lte=as_of)
+        .order_by()
+        .values("tier", "region", "sales_rep_id", "currency")
+        .annotate(customers=Count("pk"))
+    )
+    return {
+        (row["tier"], row["region"], row["sales_rep_id"], row["currency"]): row["customers"]
+        for row in rows
+    }
+
+
 def cell_figures(
     *, as_of: date, period_days: int, countback_start: date
 ) -> dict[Cell, CellFigures]:
-    """All the KPI inputs of a snapshot per cell: 13 grouped queries in all."""
+    """All the KPI inputs of a snapshot per cell: 14 grouped queries in all."""
     period_start = as_of - timedelta(days=period_days - 1)
     cells: dict[Cell, CellFigures] = defaultdict(CellFigures)
     for cell, figures in open_receivables_on(as_of).items():
@@ -217,4 +233,6 @@ def cell_figures(
         cells[cell].write_offs = amount
     for cell, months in monthly_sales_between(countback_start, as_of).items():
         cells[cell].monthly_sales = months
+    for cell, count in customers_on(as_of).items():
+        cells[cell].customers = count
     return dict(cells)

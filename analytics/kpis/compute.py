@@ -51,6 +51,7 @@ class KpiRow:
     ar_over_90: Decimal = Decimal("0")
     credit_sales: Decimal = Decimal("0")
     write_offs: Decimal = Decimal("0")
+    customer_count: int = 0
     dso: Decimal | None = None
     countback_dso: Decimal | None = None
     best_possible_dso: Decimal | None = None
@@ -102,6 +103,7 @@ def kpi_rows_compute(*, as_of: date) -> list[KpiRow]:
                 row = rows[(dimension, key)] = KpiRow(
                     as_of, dimension, key, labels[dimension].get(key, ""), base, period_days
                 )
+            row.customer_count += figures.customers
             rate = rates.get(cell[3])
             if rate is None:
                 missing[(dimension, key)].add(cell[3])

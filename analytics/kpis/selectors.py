@@ -8,15 +8,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Max, QuerySet
 
 from analytics.models import KpiDimension, KpiSnapshot
 from crm.exceptions import ValidationFailed
 from customers.models import Tier
-from customers.selectors import customer_list
-
-User = AbstractBaseUser | AnonymousUser
 
 
 def kpi_snapshot_list(
@@ -78,13 +74,12 @@ def kpi_trend(*, days: int) -> list[KpiSnapshot]:
     return list(rows.order_by("as_of"))
 
 
-def tier_distribution(*, user: User) -> list[tuple[str, int]]:
-    """``(tier, number of customers)`` of the customers the user may see, in tier order."""
-    counts = dict(
-        customer_list(user=user)
-        .order_by()
-        .values_list("tier")
-        .annotate(customers=Count("pk"))
-        .values_list("tier", "customers")
-    )
+def tier_distribution() -> list[tuple[str, int]]:
+    """``(tier, number of customers)`` on the newest snapshot day, in tier order.
+
+    Read from the stored snapshot (finance sees the whole portfolio), so the
+    dashboard never counts 100k customers per request; zeros before the first
+    snapshot.
+    """
+    counts = {row.key: row.customer_count for row in kpi_latest_list(dimension=KpiDimension.TIER)}
     return [(tier, counts.get(tier, 0)) for tier in Tier.values]

@@ -46,6 +46,9 @@ class KpiSnapshot(models.Model):
     ar_over_90 = MoneyField(_("AR over 90 days past due"))
     credit_sales = MoneyField(_("credit sales"))
     write_offs = MoneyField(_("write-offs"))
+    customer_count = models.PositiveIntegerField(
+        _("customers"), default=0, help_text=_("Customers on the books on the day (any currency).")
+    )
     dso = _days(_("DSO"))
     countback_dso = _days(_("countback DSO"))
     best_possible_dso = _days(_("best possible DSO"))

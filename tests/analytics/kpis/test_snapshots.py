@@ -144,6 +144,7 @@ def test_portfolio_snapshot_matches_the_hand_computed_figures(ledger):
     assert row.bad_debt_ratio == Decimal("18.60")  # 800 / 4300
     assert row.over_90_percent == Decimal("10.87")  # 500 / 4600
     assert row.missing_fx_currencies == ["GBP"]
+    assert row.customer_count == 4  # the GBP customer is counted: a count needs no rate
 
 
 def test_tier_snapshots(ledger):
@@ -165,6 +166,7 @@ def test_tier_snapshots(ledger):
     assert normal.bad_debt_ratio == Decimal("0.00")
     assert normal.over_90_percent == Decimal("20.00")
     assert normal.missing_fx_currencies == ["GBP"]
+    assert normal.customer_count == 2
     # high risk = customer B
     high = _row("tier", Tier.HIGH_RISK)
     assert (high.beginning_ar, high.ending_ar, high.credit_sales, high.write_offs) == (
@@ -210,6 +212,7 @@ def test_region_and_sales_rep_snapshots(ledger):
     assert asia.dso is None
     assert asia.collection_effectiveness_index is None
     assert asia.missing_fx_currencies == ["GBP"]
+    assert asia.customer_count == 1
     # sales reps: alice owns A and D, bob owns B, C has none
     alice = _row("sales_rep", str(ledger["alice"].pk))
     assert alice.label == "alice"
@@ -282,6 +285,7 @@ def test_empty_portfolio_has_a_portfolio_row_without_figures(db):
     assert row.over_90_percent is None
     assert row.countback_dso == Decimal("0.00")
     assert row.missing_fx_currencies == []
+    assert row.customer_count == 0
 
 
 def test_a_future_day_is_refused_and_nothing_is_stored(db):

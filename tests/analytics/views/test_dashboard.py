@@ -65,6 +65,9 @@ def test_finance_sees_kpis_charts_tiers_loss_makers_and_churn(client, portfolio,
     assert "<dt>CEI (%)</dt><dd>—</dd>" in content
     assert content.count("<svg") >= 4  # DSO trend, CEI trend, aging, tiers
     assert "<polyline" in content
+    # one customer per tier on the snapshot day, read from the snapshot
+    for tier in ("VIP", "Normal", "High risk"):
+        assert f'<th scope="row">{tier}</th><td class="num">1</td>' in content
     assert "Costly Co" in content
     assert "-321.00" in content
     assert "Quiet Buyer" in content
