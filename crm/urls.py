@@ -23,6 +23,7 @@ api_v1 = [
     path("", include("credit.scoring.api_urls")),  # credit scoring (#5)
     path("", include("credit.api.urls")),
     path("", include("credit.api.urls_limits")),
+    path("analytics/", include("analytics.api.urls")),
 ]
 
 urlpatterns = [
@@ -40,4 +41,5 @@ urlpatterns = [
     path("credit/", include("credit.urls")),
     # Credit-limit requests and approvals (issue #5 item 7).
     path("credit/", include("credit.urls_limits")),
+    path("analytics/", include("analytics.urls")),
 ]

@@ -209,6 +209,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=0, minute=30),
         "options": {"expires": 6 * 3600},
     },
+    # Analytics (#6): nightly metrics and tiers, before the dunning run so it uses today's tiers.
+    "analytics-pipeline-run": {
+        "task": "analytics.pipeline_run",
+        "schedule": crontab(hour=3, minute=30),
+        "options": {"expires": 2 * 3600},
+    },
 }
 
 # --- REST API ---------------------------------------------------------------
@@ -381,6 +387,52 @@ CRM_WORKLIST_PAGE_SIZE = read("CRM_WORKLIST_PAGE_SIZE", env.int, default=50)
 CRM_WORKLIST_COLLECTED_AFTER_CONTACT_DAYS = read(
     "CRM_WORKLIST_COLLECTED_AFTER_CONTACT_DAYS", env.int, default=14
 )
+# --- Analytics pipeline (#6) -----------------------------------------------
+# Customers per chunk: the unit of memory, of progress and of retry.
+ANALYTICS_CHUNK_SIZE = read("ANALYTICS_CHUNK_SIZE", env.int, default=5000)
+ANALYTICS_CHUNK_MAX_RETRIES = read("ANALYTICS_CHUNK_MAX_RETRIES", env.int, default=3)
+# Trailing window of RFM, profitability and weighted days late.
+ANALYTICS_WINDOW_DAYS = read("ANALYTICS_WINDOW_DAYS", env.int, default=365)
+# CLV: months ahead, monthly discount rate, and the least number of customers with
+# a repeat invoice below which BG/NBD is not fitted (historic CLV instead).
+ANALYTICS_CLV_HORIZON_MONTHS = read("ANALYTICS_CLV_HORIZON_MONTHS", env.int, default=24)
+ANALYTICS_CLV_MONTHLY_DISCOUNT_RATE = read("ANALYTICS_CLV_MONTHLY_DISCOUNT_RATE", default="0.01")
+ANALYTICS_CLV_MIN_REPEAT_CUSTOMERS = read("ANALYTICS_CLV_MIN_REPEAT_CUSTOMERS", env.int, default=50)
+# BG/NBD and Gamma-Gamma are fitted on a seeded random sample of at most this many customers.
+ANALYTICS_CLV_FIT_SAMPLE = read("ANALYTICS_CLV_FIT_SAMPLE", env.int, default=20000)
+# Profitability (DESIGN §8), amounts in CRM_BASE_CURRENCY. Cost of goods is the
+# invoice's own cost_of_goods when the ERP sent one, else this share of its total.
+ANALYTICS_COST_OF_GOODS_RATE = read("ANALYTICS_COST_OF_GOODS_RATE", default="0.60")
+ANALYTICS_COST_PER_INVOICE = read("ANALYTICS_COST_PER_INVOICE", default="5.00")
+ANALYTICS_COST_PER_DUNNING_NOTICE = read("ANALYTICS_COST_PER_DUNNING_NOTICE", default="2.00")
+ANALYTICS_COST_PER_ACTIVITY = read("ANALYTICS_COST_PER_ACTIVITY", default="8.00")
+ANALYTICS_COST_PER_DISPUTE = read("ANALYTICS_COST_PER_DISPUTE", default="50.00")
+ANALYTICS_ANNUAL_COST_OF_CAPITAL = read("ANALYTICS_ANNUAL_COST_OF_CAPITAL", default="0.08")
+# Collector activities counted in cost to serve: "app_label.Model" with a customer
+# foreign key and a date(time) field; blank while no activity log exists.
+ANALYTICS_ACTIVITY_MODEL = read("ANALYTICS_ACTIVITY_MODEL", default="")
+ANALYTICS_ACTIVITY_DATE_FIELD = read("ANALYTICS_ACTIVITY_DATE_FIELD", default="created_at")
+# Churn warning: P(alive) below the threshold for a customer with at least the
+# minimum number of invoices, or no invoice for more than the multiple of their usual gap.
+ANALYTICS_CHURN_P_ALIVE_THRESHOLD = read("ANALYTICS_CHURN_P_ALIVE_THRESHOLD", default="0.5")
+ANALYTICS_CHURN_GAP_MULTIPLE = read("ANALYTICS_CHURN_GAP_MULTIPLE", default="3")
+ANALYTICS_CHURN_MIN_INVOICES = read("ANALYTICS_CHURN_MIN_INVOICES", env.int, default=3)
+# Tier-change digests: at most this many customers listed per sales rep per night.
+ANALYTICS_TIER_DIGEST_MAX_LINES = read("ANALYTICS_TIER_DIGEST_MAX_LINES", env.int, default=50)
+
+# --- Analytics: portfolio KPI snapshots and pages (#6, analytics-pages) -----
+# KPIs of a day look back over this many days (DSO, CEI, bad-debt ratio).
+ANALYTICS_KPI_PERIOD_DAYS = read("ANALYTICS_KPI_PERIOD_DAYS", env.int, default=90)
+# Countback DSO walks back at most this many calendar months of sales.
+ANALYTICS_KPI_COUNTBACK_MONTHS = read("ANALYTICS_KPI_COUNTBACK_MONTHS", env.int, default=24)
+# Days of daily snapshots the dashboard's DSO/CEI trend shows.
+ANALYTICS_DASHBOARD_TREND_DAYS = read("ANALYTICS_DASHBOARD_TREND_DAYS", env.int, default=90)
+CELERY_BEAT_SCHEDULE["analytics-kpi-snapshot"] = {
+    # Yesterday's snapshot, once the day is complete.
+    "task": "analytics.kpi_snapshot_take",
+    "schedule": crontab(hour=0, minute=40),
+    "options": {"expires": 6 * 3600},
+}
 
 # --- Logging ----------------------------------------------------------------
 LOGGING = {

@@ -17,6 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from analytics.models import CustomerMetrics, PipelineRun
 from credit.services import credit_limit_request_create, credit_limit_request_decide
 from crm import roles
 from receivables.services import allocation_create, dispute_open, promise_to_pay_create
@@ -119,6 +120,14 @@ MATRIX: dict[tuple[str, str], frozenset[str] | str] = {
     ("collection-activity", "list"): frozenset({CLERK, CREDIT, REP, ADMIN}),
     ("collection-activity", "create"): frozenset({CLERK, CREDIT, ADMIN}),
     ("worklist-kpi", "list"): frozenset({CLERK, CREDIT, ADMIN}),
+    # analytics (#6): portfolio KPIs for finance; customer figures scoped like customers
+    ("analytics-kpi-snapshot", "list"): frozenset({CREDIT, ADMIN}),
+    ("analytics-customer-metrics", "list"): frozenset({CLERK, CREDIT, REP, ADMIN}),
+    ("analytics-customer-metrics", "retrieve"): frozenset({CLERK, CREDIT, REP, ADMIN}),
+    ("analytics-loss-maker", "list"): frozenset({CLERK, CREDIT, REP, ADMIN}),
+    ("analytics-churn-warning", "list"): frozenset({CLERK, CREDIT, REP, ADMIN}),
+    ("analytics-pipeline-run", "list"): frozenset({CREDIT, ADMIN}),
+    ("analytics-pipeline-run", "retrieve"): frozenset({CREDIT, ADMIN}),
 }
 
 CALLERS = (ANONYMOUS, NO_ROLE, *roles.ROLES)
@@ -466,6 +475,50 @@ REQUESTS.update({
     ),
     ("open-order", "close"): lambda w: (
         "post", reverse("open-order-close", args=[_open_order(w).pk]), None,
+    ),
+})  # fmt: skip
+
+
+def _analytics_metrics(w: World) -> int:
+    """The world's customer gets a row of pipeline figures (analytics, #6)."""
+    row, _ = CustomerMetrics.objects.get_or_create(
+        customer=w.customer,
+        defaults={
+            "as_of": timezone.localdate(),
+            "computed_at": timezone.now(),
+            "base_currency": "USD",
+        },
+    )
+    return row.pk
+
+
+def _analytics_run() -> int:
+    return PipelineRun.objects.create(
+        as_of=timezone.localdate(), base_currency="USD", chunk_size=1000
+    ).pk
+
+
+REQUESTS.update({
+    ("analytics-kpi-snapshot", "list"): lambda w: (
+        "get", reverse("analytics-kpi-snapshot-list"), None
+    ),
+    ("analytics-customer-metrics", "list"): lambda w: (
+        "get", reverse("analytics-customer-metrics-list"), None
+    ),
+    ("analytics-customer-metrics", "retrieve"): lambda w: (
+        "get", _detail("analytics-customer-metrics", _analytics_metrics(w)), None
+    ),
+    ("analytics-loss-maker", "list"): lambda w: (
+        "get", reverse("analytics-loss-maker-list"), None
+    ),
+    ("analytics-churn-warning", "list"): lambda w: (
+        "get", reverse("analytics-churn-warning-list"), None
+    ),
+    ("analytics-pipeline-run", "list"): lambda w: (
+        "get", reverse("analytics-pipeline-run-list"), None
+    ),
+    ("analytics-pipeline-run", "retrieve"): lambda w: (
+        "get", _detail("analytics-pipeline-run", _analytics_run()), None
     ),
 })  # fmt: skip
 

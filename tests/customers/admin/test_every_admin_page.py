@@ -17,6 +17,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from analytics.models import KpiSnapshot
 from credit.models import (
     CreditCheck,
     CreditHoldEvent,
@@ -46,6 +47,7 @@ from receivables.models import (
     PromiseToPay,
     WriteOff,
 )
+from tests.factories.analytics_kpis import KpiSnapshotFactory
 from tests.factories.credit import (
     CreditCheckFactory,
     CreditHoldEventFactory,
@@ -133,6 +135,7 @@ FACTORIES = {
     CreditLimitRequest: CreditLimitRequestFactory,
     CreditProfileEvent: CreditProfileEventFactory,
     CreditLimitRequestEvent: CreditLimitRequestEventFactory,
+    KpiSnapshot: KpiSnapshotFactory,
 }
 SINGLE_ROW = {BalanceSnapshot}  # a table of one row has no "many" to count
 # Rows the admin creates through a service; the others are view-only there.

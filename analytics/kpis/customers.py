@@ -1,0 +1,194 @@
+"""Reads of the per-customer analytics for the pages and the API, scoped to the user.
+
+Sales reps see their own customers, every other role the whole portfolio
+(``customers.selectors.customer_visibility_q`` is the one rule).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+
+from analytics.models import CustomerMetrics, PipelineRun, RunStatus
+from crm.exceptions import ValidationFailed
+from crm.money import DECIMAL_PLACES, MAX_DIGITS, quantize
+from customers.models import Customer, Tier
+from customers.selectors import customer_list_with_balances, customer_visibility_q
+from receivables.models import Invoice
+
+User = AbstractBaseUser | AnonymousUser
+_MONEY = DecimalField(max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES)
+
+# ?sort= value -> ordering of the "my customers" list (ties broken by code).
+CUSTOMER_ORDERINGS = {
+    "code": ("code",),
+    "name": ("name", "code"),
+    "tier": ("tier", "code"),
+    "clv": (F("metrics__clv").desc(nulls_last=True), "code"),
+    "overdue": ("-overdue_amount", "code"),
+    "available_credit": (F("available_credit").asc(nulls_last=True), "code"),
+}
+
+
+def customer_metrics_list(*, user: User) -> QuerySet[CustomerMetrics]:
+    """The metrics rows of the customers the user may see, with the customer and its rep."""
+    return (
+        CustomerMetrics.objects.filter(customer_visibility_q(user=user, prefix="customer__"))
+        .select_related("customer", "customer__sales_rep")
+        .order_by("customer__code")
+    )
+
+
+def loss_maker_list(*, user: User) -> QuerySet[CustomerMetrics]:
+    """Loss-making customers, the largest loss first, with the components of their contribution."""
+    return (
+        customer_metrics_list(user=user)
+        .filter(is_loss_making=True)
+        .order_by("contribution", "customer_id")
+    )
+
+
+def churn_warning_list(*, user: User) -> QuerySet[CustomerMetrics]:
+    """Customers with a churn warning, the most valuable first (lowest P(alive) among equals)."""
+    return (
+        customer_metrics_list(user=user)
+        .filter(is_churn_warning=True)
+        .order_by(
+            F("clv").desc(nulls_last=True),
+            F("probability_alive").asc(nulls_last=True),
+            "customer_id",
+        )
+    )
+
+
+def churn_warning_top(*, user: User, limit: int) -> list[CustomerMetrics]:
+    """The ``limit`` most valuable customers with a churn warning and a known CLV (the
+    dashboard's short list; it walks the CLV index instead of sorting every warning)."""
+    rows = (
+        customer_metrics_list(user=user)
+        .filter(is_churn_warning=True, clv__isnull=False)
+        .order_by("-clv", "customer_id")
+    )
+    return list(rows[:limit])
+
+
+def _exposure() -> Coalesce:
+    """Open AR of the customer over every invoice, as credit's ``customer_exposure`` reads it."""
+    open_items = (
+        Invoice.objects.filter(customer=OuterRef("pk"), open_amount__gt=0)
+        .order_by()
+        .values("customer")
+        .annotate(total=Sum("open_amount"))
+        .values("total")[:1]
+    )
+    return Coalesce(
+        Subquery(open_items, output_field=_MONEY), Value(Decimal("0.00")), output_field=_MONEY
+    )
+
+
+def my_customer_list(
+    *,
+    user: User,
+    as_of: date,
+    tier: str | None = None,
+    segment: str | None = None,
+    churn_warning_only: bool = False,
+    search: str = "",
+    sort: str = "code",
+) -> QuerySet[Customer]:
+    """The customers the user may see with what a sales rep needs on one line.
+
+    Each customer carries ``metrics`` and ``credit_profile`` (joined) and the
+    annotations ``open_balance`` and ``overdue_amount`` (customer's currency,
+    as of ``as_of``), ``exposure`` (open AR) and ``available_credit``
+    (credit limit − exposure; NULL without a credit profile).
+    """
+    if sort not in CUSTOMER_ORDERINGS:
+        raise ValidationFailed.for_field(
+            "sort",
+            f"Unknown sort {sort!r}; use one of: {', '.join(CUSTOMER_ORDERINGS)}.",
+            code="unknown_sort",
+        )
+    if tier and tier not in Tier.values:
+        raise ValidationFailed.for_field(
+            "tier",
+            f"Unknown tier {tier!r}; use one of: {', '.join(Tier.values)}.",
+            code="unknown_tier",
+        )
+    customers = (
+        customer_list_with_balances(user=user, as_of=as_of)
+        .select_related("metrics", "credit_profile")
+        .annotate(exposure=_exposure())
+        .annotate(available_credit=F("credit_profile__credit_limit") - F("exposure"))
+    )
+    if tier:
+        customers = customers.filter(tier=tier)
+    if segment:
+        customers = customers.filter(metrics__rfm_segment=segment)
+    if churn_warning_only:
+        customers = customers.filter(metrics__is_churn_warning=True)
+    if search:
+        customers = customers.filter(Q(code__icontains=search) | Q(name__icontains=search))
+    return customers.order_by(*CUSTOMER_ORDERINGS[sort])
+
+
+MONEY_ANNOTATIONS = ("open_balance", "overdue_amount", "exposure", "available_credit")
+
+
+def customer_amounts_rounded(customer: Customer) -> Customer:
+    """Round the summed annotations of ``my_customer_list`` to the customer's currency.
+
+    PostgreSQL returns the sums with two places already; SQLite returns them as
+    it computed them (``Decimal("400")``), so pages and exports round them here,
+    once, the same way on every database.
+    """
+    for name in MONEY_ANNOTATIONS:
+        value = getattr(customer, name, None)
+        if value is not None:
+            setattr(customer, name, quantize(value, customer.currency))
+    return customer
+
+
+@dataclass(frozen=True)
+class PipelineProgress:
+    run_id: int | None
+    status: str
+    as_of: date | None
+    percent: int
+    chunks_done: int
+    chunks_total: int
+    customers_done: int
+    customers_total: int
+    is_running: bool
+    problems: list[str]
+
+
+IN_PROGRESS = (RunStatus.PENDING, RunStatus.RUNNING)
+
+
+def pipeline_run_list() -> QuerySet[PipelineRun]:
+    return PipelineRun.objects.order_by("-created_at", "-id")
+
+
+def pipeline_progress() -> PipelineProgress:
+    """Where the latest nightly pipeline run is (the dashboard's progress bar polls this)."""
+    run = pipeline_run_list().first()
+    if run is None:
+        return PipelineProgress(None, "", None, 0, 0, 0, 0, 0, False, [])
+    return PipelineProgress(
+        run_id=run.pk,
+        status=run.status,
+        as_of=run.as_of,
+        percent=run.progress_percent,
+        chunks_done=run.chunks_done,
+        chunks_total=run.chunks_total,
+        customers_done=run.customers_done,
+        customers_total=run.customers_total,
+        is_running=run.status in IN_PROGRESS,
+        problems=[str(problem) for problem in run.problems or []],
+    )

@@ -1,0 +1,248 @@
+"""Running the nightly pipeline: plan and first pass, chunks (retryable), finalisation.
+
+``pipeline_run_start`` plans the chunks and fits the portfolio's parameters;
+``pipeline_chunk_process`` computes and writes one chunk (idempotent: a done
+chunk is skipped, so a retried or twice-delivered task does no harm);
+``pipeline_run_finalize`` settles the status and sends the tier digests. The
+management command runs them in-process; the Celery task fans the chunks out
+as a chord.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from datetime import date
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from analytics.models import ChunkStatus, PipelineChunk, PipelineRun, RunStatus
+from analytics.pipeline import compute, write
+from analytics.pipeline.config import PipelineConfig
+from analytics.pipeline.frames import fx_rates_as_of
+from analytics.pipeline.portfolio import portfolio_pass
+from analytics.pipeline.queries import Window
+from analytics.services.digests import tier_change_digests_send
+from crm.exceptions import ApplicationError, NotFound
+from customers.models import Customer
+
+logger = logging.getLogger(__name__)
+
+
+def _chunk_ranges(chunk_size: int, last_customer_id: int | None) -> Iterator[tuple[int, int, int]]:
+    """(first id, last id, count) of consecutive runs of ``chunk_size`` customer ids."""
+    first = last = None
+    count = 0
+    customers = Customer.objects.order_by("pk")
+    if last_customer_id is not None:
+        customers = customers.filter(pk__lte=last_customer_id)
+    for customer_id in customers.values_list("pk", flat=True).iterator(chunk_size=10000):
+        if first is None:
+            first = customer_id
+        last = customer_id
+        count += 1
+        if count == chunk_size:
+            yield first, last, count
+            first, count = None, 0
+    if first is not None:
+        yield first, last, count
+
+
+def pipeline_run_start(
+    *, as_of: date | None = None, last_customer_id: int | None = None
+) -> PipelineRun:
+    """Create a run, plan its chunks and do the portfolio pass. Returns the run, ready for chunks.
+
+    ``last_customer_id`` restricts the run to customers with ids up to it (a
+    partial run: the benchmark's "half the data"); portfolio parameters are then
+    fitted on those customers only.
+    """
+    config = PipelineConfig.from_settings()
+    as_of = as_of or timezone.localdate()
+    if as_of > timezone.localdate():
+        raise ApplicationError(
+            f"As-of date {as_of} is in the future; use today or an earlier date.",
+            code="as_of_in_future",
+        )
+    run = PipelineRun.objects.create(
+        as_of=as_of,
+        base_currency=config.base_currency,
+        chunk_size=config.chunk_size,
+        status=RunStatus.RUNNING,
+        started_at=timezone.now(),
+    )
+    try:
+        chunks = [
+            PipelineChunk(
+                run=run,
+                index=index,
+                first_customer_id=first,
+                last_customer_id=last,
+                customer_count=count,
+            )
+            for index, (first, last, count) in enumerate(
+                _chunk_ranges(config.chunk_size, last_customer_id)
+            )
+        ]
+        PipelineChunk.objects.bulk_create(chunks, batch_size=1000)
+        window = Window.trailing(as_of, config.window_days)
+        rates = fx_rates_as_of(as_of=as_of, base_currency=config.base_currency)
+        parameters, problems = portfolio_pass(
+            config=config,
+            window=window,
+            rates=rates,
+            chunk_ranges=[(c.first_customer_id, c.last_customer_id) for c in chunks],
+            seed=as_of.toordinal(),
+        )
+    except Exception as error:
+        PipelineRun.objects.filter(pk=run.pk).update(
+            status=RunStatus.FAILED, finished_at=timezone.now(), error=repr(error)[:2000]
+        )
+        raise
+    run.chunks_total = len(chunks)
+    run.customers_total = sum(chunk.customer_count for chunk in chunks)
+    run.parameters = {**parameters, "problems_at_start": problems}
+    run.problems = problems
+    run.save(update_fields=["chunks_total", "customers_total", "parameters", "problems"])
+    return run
+
+
+def pipeline_chunk_process(*, chunk_id: int) -> int:
+    """Compute and write one chunk; returns the customers written (0 when already done)."""
+    updated = (
+        PipelineChunk.objects.filter(pk=chunk_id)
+        .exclude(status=ChunkStatus.DONE)
+        .update(status=ChunkStatus.RUNNING, attempts=F("attempts") + 1, started_at=timezone.now())
+    )
+    if not updated:
+        if not PipelineChunk.objects.filter(pk=chunk_id).exists():
+            raise NotFound(f"Pipeline chunk {chunk_id} does not exist.", code="chunk_not_found")
+        return 0
+    try:
+        return _chunk_write(chunk_id)
+    except Exception as error:
+        logger.exception("analytics chunk %s failed", chunk_id)
+        PipelineChunk.objects.filter(pk=chunk_id).update(
+            status=ChunkStatus.FAILED, error=repr(error)[:2000], finished_at=timezone.now()
+        )
+        raise
+
+
+@transaction.atomic
+def _chunk_write(chunk_id: int) -> int:
+    chunk = PipelineChunk.objects.select_for_update().select_related("run").get(pk=chunk_id)
+    if chunk.status == ChunkStatus.DONE:
+        return 0
+    run = chunk.run
+    config = PipelineConfig.from_settings()
+    frame = compute.chunk_frame(
+        config=config,
+        window=Window.trailing(run.as_of, config.window_days),
+        rates=fx_rates_as_of(as_of=run.as_of, base_currency=run.base_currency),
+        parameters=run.parameters,
+        first_id=chunk.first_customer_id,
+        last_id=chunk.last_customer_id,
+    )
+    write.metrics_upsert(write.metrics_rows(frame, run))
+    changed = write.tiers_apply(frame, run)
+    problems = frame.attrs.get("problems", [])
+    chunk.status = ChunkStatus.DONE
+    chunk.error = "; ".join(problems)
+    chunk.finished_at = timezone.now()
+    chunk.save(update_fields=["status", "error", "finished_at"])
+    PipelineRun.objects.filter(pk=run.pk).update(
+        chunks_done=F("chunks_done") + 1,
+        customers_done=F("customers_done") + len(frame),
+        tier_changes=F("tier_changes") + changed,
+    )
+    return len(frame)
+
+
+@transaction.atomic
+def pipeline_run_finalize(*, run_id: int) -> PipelineRun:
+    """Settle the run's status from its chunks and send the tier-change digests."""
+    run = PipelineRun.objects.select_for_update().get(pk=run_id)
+    chunks = list(run.chunks.order_by("index"))
+    failed = [chunk for chunk in chunks if chunk.status != ChunkStatus.DONE]
+    problems = list(run.parameters.get("problems_at_start", []))
+    for chunk in failed:
+        problems.append(
+            f"Chunk {chunk.index} (customers {chunk.first_customer_id}-{chunk.last_customer_id})"
+            f" failed after {chunk.attempts} attempt(s): {chunk.error or chunk.status}. Its"
+            " customers keep their previous figures; retry with `analytics_run --retry-failed"
+            f" {run.pk}`."
+        )
+    problems += sorted({c.error for c in chunks if c.status == ChunkStatus.DONE and c.error})
+    run.problems = problems
+    run.chunks_done = len(chunks) - len(failed)
+    run.chunks_failed = len(failed)
+    if not failed:
+        run.status = RunStatus.SUCCEEDED
+    elif run.chunks_done:
+        run.status = RunStatus.PARTIAL
+    else:
+        run.status = RunStatus.FAILED
+    run.finished_at = timezone.now()
+    run.save(
+        update_fields=[
+            "problems",
+            "chunks_done",
+            "chunks_failed",
+            "status",
+            "finished_at",
+            "updated_at",
+        ]
+    )
+    tier_change_digests_send(run=run)
+    return run
+
+
+def _chunk_process_recorded(chunk_id: int) -> None:
+    """Process a chunk in this process; a failure is on the chunk row, and the run goes on."""
+    try:
+        pipeline_chunk_process(chunk_id=chunk_id)
+    except Exception:  # already logged and recorded on the chunk
+        logger.warning("analytics chunk %s left failed; the run goes on", chunk_id)
+
+
+def pipeline_run_execute(
+    *,
+    as_of: date | None = None,
+    last_customer_id: int | None = None,
+    on_start: Callable[[PipelineRun], None] | None = None,
+    on_chunk: Callable[[PipelineChunk], None] | None = None,
+) -> PipelineRun:
+    """The whole pipeline in this process: start, every chunk, finalise.
+
+    A chunk that raises is recorded as failed and the others still run.
+    """
+    run = pipeline_run_start(as_of=as_of, last_customer_id=last_customer_id)
+    if on_start is not None:
+        on_start(run)
+    for chunk in run.chunks.order_by("index"):
+        _chunk_process_recorded(chunk.pk)
+        if on_chunk is not None:
+            on_chunk(chunk)
+    return pipeline_run_finalize(run_id=run.pk)
+
+
+def pipeline_run_is_complete(*, run_id: int, max_attempts: int) -> bool:
+    """Whether every chunk is done or has failed its last attempt (time to finalise)."""
+    open_chunks = (
+        PipelineChunk.objects.filter(run_id=run_id)
+        .exclude(status=ChunkStatus.DONE)
+        .exclude(status=ChunkStatus.FAILED, attempts__gte=max_attempts)
+    )
+    return not open_chunks.exists()
+
+
+def pipeline_run_retry_failed(*, run_id: int) -> PipelineRun:
+    """Process the run's chunks that are not done again (in this process), then re-finalise."""
+    run = PipelineRun.objects.filter(pk=run_id).first()
+    if run is None:
+        raise NotFound(f"Pipeline run {run_id} does not exist.", code="run_not_found")
+    for chunk in run.chunks.exclude(status=ChunkStatus.DONE).order_by("index"):
+        _chunk_process_recorded(chunk.pk)
+    return pipeline_run_finalize(run_id=run_id)
