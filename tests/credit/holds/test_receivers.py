@@ -2,6 +2,7 @@
 
 import datetime
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from django.utils import timezone
@@ -70,12 +71,19 @@ def test_new_grade_e_holds_and_every_grade_change_moves_the_review_date(
             next_review_on=today + datetime.timedelta(days=182),
         )  # fmt: skip
 
-    # when scoring announces the new grades
-    with django_capture_on_commit_callbacks(execute=True):
+    # when scoring announces the new grades (the rescoring a hold change triggers is
+    # held back: it would regrade these ledger-less customers from their empty history)
+    from credit.scoring.tasks import credit_scores_compute
+
+    with (
+        mock.patch.object(credit_scores_compute, "delay") as rescore,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         credit_events.credit_grades_changed.send(
             sender=None, changes=[(to_e.customer_id, "C", "E"), (to_b.customer_id, "", "B")],
             version="v1",
         )  # fmt: skip
+    rescore.assert_called_once_with(customer_ids=[to_e.customer_id])
 
     # then the grade E customer is on hold, and both review dates follow their grade
     assert list(CreditProfile.objects.filter(is_on_hold=True).values_list("pk", flat=True)) == [
