@@ -28,7 +28,8 @@ GRANTS[roles.SALES_REP] += _READ
 
 
 def forwards(apps, schema_editor):
-    roles.grant_permissions(apps, "receivables", GRANTS)
+    # Additive: the dunning reliability roles migration (a sibling) grants its own.
+    roles.grant_permissions(apps, "receivables", GRANTS, revoke_others=False)
 
 
 class Migration(migrations.Migration):
