@@ -23,6 +23,8 @@ from customers.models import Contact, Customer
 from receivables.models import (
     Allocation,
     BalanceSnapshot,
+    CollectionActivity,
+    CollectionCase,
     CreditNote,
     CustomerBalance,
     CustomerDunningPolicy,
@@ -40,6 +42,8 @@ from tests.factories.credit import CreditProfileFactory
 from tests.factories.customers import ContactFactory, CustomerFactory
 from tests.factories.receivables import (
     AllocationFactory,
+    CollectionActivityFactory,
+    CollectionCaseFactory,
     CreditNoteFactory,
     CustomerDunningPolicyFactory,
     DisputeFactory,
@@ -104,6 +108,8 @@ FACTORIES = {
     CustomerDunningPolicy: CustomerDunningPolicyFactory,
     DunningNotice: DunningNoticeFactory,
     DunningNoticeInvoice: DunningNoticeInvoiceFactory,
+    CollectionCase: CollectionCaseFactory,
+    CollectionActivity: CollectionActivityFactory,
 }
 SINGLE_ROW = {BalanceSnapshot}  # a table of one row has no "many" to count
 # Rows the admin creates through a service; the others are view-only there.
