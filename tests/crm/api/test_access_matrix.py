@@ -90,6 +90,8 @@ MATRIX: dict[tuple[str, str], frozenset[str] | str] = {
     ("collection-activity", "list"): frozenset({CLERK, CREDIT, REP, ADMIN}),
     ("collection-activity", "create"): frozenset({CLERK, CREDIT, ADMIN}),
     ("worklist-kpi", "list"): frozenset({CLERK, CREDIT, ADMIN}),
+    ("worklist", "promise"): frozenset({CLERK, ADMIN}),
+    ("worklist", "dispute"): frozenset({CLERK, ADMIN}),
 }
 
 CALLERS = (ANONYMOUS, NO_ROLE, *roles.ROLES)
@@ -310,6 +312,16 @@ REQUESTS: dict[tuple[str, str], Callable[[World], tuple[str, str, dict | None]]]
     ),
     ("worklist", "send_notice"): lambda w: _worklist_send_notice(),
     ("worklist-kpi", "list"): lambda w: ("get", reverse("worklist-kpi-list"), None),
+    ("worklist", "promise"): lambda w: (
+        "post",
+        reverse("worklist-promise", args=[w.customer.pk]),
+        {"amount": "100.00", "promised_date": _in_a_week()},
+    ),
+    ("worklist", "dispute"): lambda w: (
+        "post",
+        reverse("worklist-dispute", args=[w.customer.pk]),
+        {"invoice": w.spare_invoice.pk, "reason": "Goods not received"},
+    ),
     ("collection-activity", "list"): lambda w: ("get", reverse("collection-activity-list"), None),
     ("collection-activity", "create"): lambda w: (
         "post",
@@ -335,7 +347,7 @@ def _worklist_send_notice() -> tuple[str, str, dict]:
     )
 
 
-SUCCESS = {"create": 201, "destroy": 204, "send_notice": 201}
+SUCCESS = {"create": 201, "destroy": 204, "send_notice": 201, "promise": 201, "dispute": 201}
 
 
 def _world(caller: str) -> World:
