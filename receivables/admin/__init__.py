@@ -13,6 +13,22 @@ Every list is scoped to the customers the user may see, and the big lists are
 searched by exact keys so they use an index.
 """
 
-from receivables.admin import adjustments, balances, dunning, invoices, payments, statements
+from receivables.admin import (
+    adjustments,
+    balances,
+    collections,  # the collections worklist (#4)
+    dunning,
+    invoices,
+    payments,
+    statements,
+)
 
-__all__ = ["adjustments", "balances", "dunning", "invoices", "payments", "statements"]
+__all__ = [
+    "adjustments",
+    "balances",
+    "collections",
+    "dunning",
+    "invoices",
+    "payments",
+    "statements",
+]

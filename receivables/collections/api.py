@@ -12,7 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from crm.api.fields import MoneyField
+from crm.api.fields import MoneyField, VisibleRelatedField
 from crm.api.permissions import HasModelPermission
 from crm.api.schema import error_responses
 from crm.api.viewsets import ScopedViewSet
@@ -24,7 +24,8 @@ from receivables.collections.reasons import worklist_reasons
 from receivables.collections.selectors import clerk_choices, customer_panel
 from receivables.dunning.manual import dunning_notice_send_manual
 from receivables.dunning.preview import dunning_preview
-from receivables.models import MAX_AGING_BUCKETS, DunningLevel
+from receivables.models import MAX_AGING_BUCKETS, DunningLevel, Invoice
+from receivables.selectors import invoice_list
 
 _VIEW = "receivables.view_collectioncase"
 _WORK = services.WORK_PERMISSION
@@ -205,6 +206,28 @@ class WorklistViewSet(ScopedViewSet):
             "token again returns the first notice instead of sending twice."
         )
 
+    class PromiseSerializer(serializers.Serializer):
+        amount = MoneyField(help_text='Decimal string, greater than zero, such as "500.00".')
+        promised_date = serializers.DateField(help_text="Today or later.")
+        invoices = VisibleRelatedField(
+            model=Invoice,
+            selector=invoice_list,
+            many=True,
+            required=False,
+            help_text="The customer's open invoices it covers; none: on the account.",
+        )
+        note = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+
+        class Meta:
+            ref_name = "WorklistPromise"
+
+    class DisputeSerializer(serializers.Serializer):
+        invoice = VisibleRelatedField(model=Invoice, selector=invoice_list)
+        reason = serializers.CharField(max_length=255)
+
+        class Meta:
+            ref_name = "WorklistDispute"
+
     model = Customer
     permission_classes = [HasModelPermission]
     action_permissions = {
@@ -216,6 +239,8 @@ class WorklistViewSet(ScopedViewSet):
         "follow_up": _WORK,
         "preview": _WORK,
         "send_notice": "receivables.send_dunning_notice",
+        "promise": "receivables.add_promisetopay",
+        "dispute": "receivables.add_dispute",
     }
     filter_backends: list = []
     pagination_class = None
@@ -316,6 +341,38 @@ class WorklistViewSet(ScopedViewSet):
             user=request.user,
         )
         return self._case_response(customer)
+
+    @extend_schema(
+        summary="Record a promise to pay, with its timeline entry",
+        description="400 when the promised date is past or an invoice is not the customer's.",
+        request=PromiseSerializer,
+        responses={201: ActivitySerializer, **error_responses(400, 404)},
+    )
+    @action(detail=True, methods=["post"])
+    def promise(self, request: Request, pk: str | None = None) -> Response:
+        customer = self.get_object()
+        body = self.PromiseSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        activity = services.collection_promise_record(
+            customer=customer, user=request.user, **body.validated_data
+        )
+        return Response(ActivitySerializer(activity).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Open a dispute on one of the customer's invoices, with its timeline entry",
+        description="409 when the invoice already has an open dispute or is settled.",
+        request=DisputeSerializer,
+        responses={201: ActivitySerializer, **error_responses(400, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def dispute(self, request: Request, pk: str | None = None) -> Response:
+        customer = self.get_object()
+        body = self.DisputeSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        activity = services.collection_dispute_open(
+            customer=customer, user=request.user, **body.validated_data
+        )
+        return Response(ActivitySerializer(activity).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="What today's dunning run would send this customer (read-only)",

@@ -114,7 +114,9 @@ def dunning_notice_send_manual(
     if notice.status == DunningNoticeStatus.QUEUED:
         send = enqueue or _default_enqueue
         notice_id = notice.pk
-        transaction.on_commit(lambda: send(notice_id))
+        # robust: a broker that is down is logged, not raised at the clerk after the
+        # notice was committed; the row stays queued in the outbox.
+        transaction.on_commit(lambda: send(notice_id), robust=True)
     return notice, True
 
 

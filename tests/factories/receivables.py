@@ -4,7 +4,10 @@ from decimal import Decimal
 import factory
 
 from receivables.models import (
+    ActivityKind,
     Allocation,
+    CollectionActivity,
+    CollectionCase,
     CreditNote,
     CustomerDunningPolicy,
     Dispute,
@@ -171,3 +174,25 @@ class DunningNoticeInvoiceFactory(factory.django.DjangoModelFactory):
         InvoiceFactory, customer=factory.SelfAttribute("..notice.customer")
     )
     open_amount_at_notice = Decimal("1000.00")
+
+
+# --- Collections worklist (#4) ---------------------------------------------------
+
+
+class CollectionCaseFactory(factory.django.DjangoModelFactory):
+    """An unassigned case (claim it through the services)."""
+
+    class Meta:
+        model = CollectionCase
+
+    customer = factory.SubFactory(CustomerFactory)
+    next_follow_up_on = datetime.date(2026, 10, 15)
+
+
+class CollectionActivityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CollectionActivity
+
+    customer = factory.SubFactory(CustomerFactory)
+    kind = ActivityKind.CALL
+    outcome = "Spoke to accounts payable; payment run on Friday"

@@ -128,6 +128,8 @@ MATRIX: dict[tuple[str, str], frozenset[str] | str] = {
     ("analytics-churn-warning", "list"): frozenset({CLERK, CREDIT, REP, ADMIN}),
     ("analytics-pipeline-run", "list"): frozenset({CREDIT, ADMIN}),
     ("analytics-pipeline-run", "retrieve"): frozenset({CREDIT, ADMIN}),
+    ("worklist", "promise"): frozenset({CLERK, ADMIN}),
+    ("worklist", "dispute"): frozenset({CLERK, ADMIN}),
 }
 
 CALLERS = (ANONYMOUS, NO_ROLE, *roles.ROLES)
@@ -427,6 +429,16 @@ REQUESTS: dict[tuple[str, str], Callable[[World], tuple[str, str, dict | None]]]
     ),
     ("worklist", "send_notice"): lambda w: _worklist_send_notice(),
     ("worklist-kpi", "list"): lambda w: ("get", reverse("worklist-kpi-list"), None),
+    ("worklist", "promise"): lambda w: (
+        "post",
+        reverse("worklist-promise", args=[w.customer.pk]),
+        {"amount": "100.00", "promised_date": _in_a_week()},
+    ),
+    ("worklist", "dispute"): lambda w: (
+        "post",
+        reverse("worklist-dispute", args=[w.customer.pk]),
+        {"invoice": w.spare_invoice.pk, "reason": "Goods not received"},
+    ),
     ("collection-activity", "list"): lambda w: ("get", reverse("collection-activity-list"), None),
     ("collection-activity", "create"): lambda w: (
         "post",
@@ -541,7 +553,7 @@ def _worklist_send_notice() -> tuple[str, str, dict]:
     )
 
 
-SUCCESS = {"create": 201, "destroy": 204, "send_notice": 201}
+SUCCESS = {"create": 201, "destroy": 204, "send_notice": 201, "promise": 201, "dispute": 201}
 
 
 def _limit_requests(caller: str, user: Any) -> tuple[Any, Any]:

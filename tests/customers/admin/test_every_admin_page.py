@@ -34,6 +34,8 @@ from customers.models import Contact, Customer
 from receivables.models import (
     Allocation,
     BalanceSnapshot,
+    CollectionActivity,
+    CollectionCase,
     CreditNote,
     CustomerBalance,
     CustomerDunningPolicy,
@@ -62,6 +64,8 @@ from tests.factories.credit import (
 from tests.factories.customers import ContactFactory, CustomerFactory
 from tests.factories.receivables import (
     AllocationFactory,
+    CollectionActivityFactory,
+    CollectionCaseFactory,
     CreditNoteFactory,
     CustomerDunningPolicyFactory,
     DisputeFactory,
@@ -136,6 +140,8 @@ FACTORIES = {
     CreditProfileEvent: CreditProfileEventFactory,
     CreditLimitRequestEvent: CreditLimitRequestEventFactory,
     KpiSnapshot: KpiSnapshotFactory,
+    CollectionCase: CollectionCaseFactory,
+    CollectionActivity: CollectionActivityFactory,
 }
 SINGLE_ROW = {BalanceSnapshot}  # a table of one row has no "many" to count
 # Rows the admin creates through a service; the others are view-only there.

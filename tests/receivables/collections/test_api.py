@@ -202,3 +202,54 @@ def test_activity_list_is_scoped_and_its_query_count_pinned(
     assert response.json()["count"] == 6
     mine = rep_client.get(reverse("collection-activity-list")).json()
     assert {row["customer"] for row in mine["results"]} == {portfolio[0].pk}
+
+
+def test_promise_and_dispute_from_the_panel_over_the_api(client_for, portfolio):
+    # given
+    client, _ = client_for(roles.COLLECTIONS_CLERK)
+    customer = portfolio[0]
+    invoice = customer.invoices.get()
+    day = (today() + datetime.timedelta(days=3)).isoformat()
+
+    # when
+    promised = client.post(
+        reverse("worklist-promise", args=[customer.pk]),
+        {"amount": "300.00", "promised_date": day, "invoices": [invoice.pk]},
+        format="json",
+    )
+    disputed = client.post(
+        reverse("worklist-dispute", args=[customer.pk]),
+        {"invoice": invoice.pk, "reason": "Damaged on arrival"},
+        format="json",
+    )
+    again = client.post(
+        reverse("worklist-dispute", args=[customer.pk]),
+        {"invoice": invoice.pk, "reason": "Again"},
+        format="json",
+    )
+
+    # then
+    assert promised.status_code == 201
+    assert promised.json()["kind"] == "promise"
+    assert promised.json()["outcome"] == f"Promised 300.00 USD by {day}"
+    assert disputed.status_code == 201
+    assert disputed.json()["kind"] == "dispute"
+    assert again.status_code == 409
+    assert CollectionActivity.objects.filter(customer=customer).count() == 2
+
+
+def test_promise_for_another_customers_invoice_is_refused_over_the_api(client_for, portfolio):
+    client, _ = client_for(roles.COLLECTIONS_CLERK)
+    other_invoice = portfolio[1].invoices.get()
+    response = client.post(
+        reverse("worklist-promise", args=[portfolio[0].pk]),
+        {
+            "amount": "300.00",
+            "promised_date": (today() + datetime.timedelta(days=3)).isoformat(),
+            "invoices": [other_invoice.pk],
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "promise_customer_mismatch"
+    assert CollectionActivity.objects.count() == 0
