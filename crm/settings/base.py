@@ -156,6 +156,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     # Zero-setup default: the web server, the worker and beat exchange
     # messages through a folder under var/, no broker server needed.
     _queue_dir = VAR_DIR / "celery" / "queue"
+    # Any process may publish first (a management command, a bench, a test
+    # worker), so the folder exists before anyone writes to it.
+    _queue_dir.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
