@@ -122,6 +122,10 @@ KPI_TABLE = columns(
     ("bad_debt_ratio_percent", "bad_debt_ratio"),
     ("over_90_percent", "over_90_percent"),
     ("missing_fx_currencies", "missing_fx_currencies"),
+    (
+        "aging_buckets",
+        lambda row: "; ".join(f"{b['label']}={b['amount']}" for b in row.aging_buckets or []),
+    ),
 )
 
 _CUSTOMER = (

@@ -7,6 +7,7 @@ downloaded as CSV or XLSX through ``export``.
 from __future__ import annotations
 
 from dataclasses import asdict, replace
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -46,7 +47,6 @@ from analytics.tiering.services import tier_what_if_for_rule as what_if_for_rule
 from crm.charts import bar_chart
 from crm.exceptions import ApplicationError, ValidationFailed
 from customers.models import Region, Tier
-from receivables.aging import aging_report
 
 PAGE_SIZE = 50
 DASHBOARD_LIST_SIZE = 10
@@ -62,6 +62,12 @@ def kpi_label(row: KpiSnapshot) -> str:
     if row.dimension == KpiDimension.SALES_REP:
         return row.label or _("No sales rep")
     return _("Whole portfolio")
+
+
+def _bucket_class(index: int) -> str:
+    if index == 0:
+        return ""
+    return "overdue" if index <= 2 else "late"
 
 
 def _page(request: HttpRequest, rows: Any, page: int) -> dict[str, Any]:
@@ -81,9 +87,16 @@ def _page(request: HttpRequest, rows: Any, page: int) -> dict[str, Any]:
 @login_required
 @permission_required("analytics.view_kpisnapshot", raise_exception=True)
 def dashboard(request: HttpRequest) -> HttpResponse:
-    latest = kpi_latest_list()
+    latest = kpi_latest_list(
+        dimensions=(KpiDimension.PORTFOLIO, KpiDimension.TIER, KpiDimension.REGION)
+    )
     portfolio = next((row for row in latest if row.dimension == KpiDimension.PORTFOLIO), None)
-    breakdown = [(row, kpi_label(row)) for row in latest if row.dimension != KpiDimension.PORTFOLIO]
+    # Tiers and regions here; the (many) sales reps on the KPI page, one link away.
+    breakdown = [
+        (row, kpi_label(row))
+        for row in latest
+        if row.dimension in (KpiDimension.TIER, KpiDimension.REGION)
+    ]
     trend = kpi_trend(days=settings.ANALYTICS_DASHBOARD_TREND_DAYS)
     labels = [row.as_of.isoformat() for row in trend]
     dso_chart = line_chart(
@@ -100,21 +113,20 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         labels=labels,
         title=_("Collection effectiveness index (%), daily"),
     )
-    aging = aging_report(user=request.user, group_by="portfolio")
-    aging_charts = [
-        bar_chart(
-            [
-                (
-                    bucket.label,
-                    totals.buckets[bucket.key],
-                    "" if i == 0 else ("overdue" if i <= 2 else "late"),
-                )
-                for i, bucket in enumerate(aging.buckets)
-            ],
-            title=_("Open receivables by days past due, %(currency)s") % {"currency": currency},
-        )
-        for currency, totals in sorted(aging.totals.items())
-    ]
+    # The aging of the snapshot day in the base currency (stored with the KPIs), so the
+    # dashboard does not sum every customer's balance per request; the live aging
+    # report is one link away.
+    aging_charts = []
+    if portfolio is not None and portfolio.aging_buckets:
+        items = [
+            (bucket["label"], Decimal(bucket["amount"]), _bucket_class(index))
+            for index, bucket in enumerate(portfolio.aging_buckets)
+        ]
+        if any(amount for _label, amount, _css in items):
+            title = _("Open receivables by days past due, %(currency)s") % {
+                "currency": portfolio.currency
+            }
+            aging_charts.append(bar_chart(items, title=title))
     tiers = tier_distribution()
     tier_chart = bar_chart(
         [(str(Tier(tier).label), count, _TIER_CLASS[tier]) for tier, count in tiers],

@@ -9,7 +9,8 @@ Each measurement runs in its own child process, so its peak RSS is its own.
 The portfolio's invoices come in several currencies: the bench writes one FX
 rate per currency (fixed, illustrative) before measuring, since a missing rate
 would (correctly) leave money figures empty. A first run settles the tiers
-(the demo data start all "normal"); the measured runs are the steady state of
+(the demo data start all "normal"; skipped when the portfolio database
+already has a succeeded run); the measured runs are the steady state of
 a night, where few tiers change.
 """
 
@@ -47,7 +48,7 @@ def _child() -> None:
     from django.db import connection
     from django.utils import timezone
 
-    from analytics.models import FxRate
+    from analytics.models import FxRate, PipelineRun
     from analytics.services.pipeline import pipeline_run_execute
     from customers.models import Customer
     from receivables.models import Invoice
@@ -62,10 +63,11 @@ def _child() -> None:
                 currency=currency, date=today, defaults={"rate": RATES.get(currency, "1.00")}
             )
         result["currencies"] = sorted(currencies)
-        started = time.perf_counter()
-        run = pipeline_run_execute(as_of=today)
-        result["settle_seconds"] = time.perf_counter() - started
-        result["settle_tier_changes"] = run.tier_changes
+        if not PipelineRun.objects.filter(status="succeeded").exists():
+            started = time.perf_counter()
+            run = pipeline_run_execute(as_of=today)
+            result["settle_seconds"] = time.perf_counter() - started
+            result["settle_tier_changes"] = run.tier_changes
     elif mode == "group_by":
         samples = []
         for _ in range(3):

@@ -52,7 +52,7 @@ class KpiSnapshotOutputSerializer(serializers.ModelSerializer):
             "write_offs", "customer_count", "dso", "countback_dso", "best_possible_dso",
             "average_days_delinquent",
             "collection_effectiveness_index", "bad_debt_ratio", "over_90_percent",
-            "missing_fx_currencies", "computed_at",
+            "missing_fx_currencies", "aging_buckets", "computed_at",
         ]  # fmt: skip
         read_only_fields = fields
 

@@ -24,6 +24,7 @@ from django.db.models.functions import Coalesce, TruncMonth
 
 from crm.money import DECIMAL_PLACES, MAX_DIGITS
 from customers.models import Customer
+from receivables.aging import Bucket, aging_buckets
 from receivables.models import Allocation, CreditNote, Invoice, InvoiceStatus, WriteOff
 
 _MONEY = DecimalField(max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES)
@@ -36,11 +37,13 @@ Cell = tuple[str, str, int | None, str]
 
 @dataclass
 class OpenReceivables:
-    """Open AR on a date in one cell, with the not-yet-due and over-90-days parts."""
+    """Open AR on a date in one cell, with the not-yet-due and over-90-days parts and
+    the aging buckets (receivables' bucket edges, keyed like ``aging_buckets()``)."""
 
     total: Decimal = _ZERO
     current: Decimal = _ZERO
     over_90: Decimal = _ZERO
+    buckets: dict[str, Decimal] = field(default_factory=dict)
 
 
 @dataclass
@@ -68,9 +71,24 @@ def _sum(column: str, condition: Q | None = None) -> Coalesce:
     return Coalesce(Sum(column, filter=condition), Value(_ZERO), output_field=_MONEY)
 
 
+def _bucket_condition(bucket: Bucket, due: str, as_of: date) -> Q:
+    """``Bucket.condition`` of receivables' aging, on the due date at path ``due``."""
+    if bucket.low is None:
+        return Q(**{f"{due}__gte": as_of})
+    condition = Q(**{f"{due}__lte": as_of - timedelta(days=bucket.low)})
+    if bucket.high is not None:
+        condition &= Q(**{f"{due}__gte": as_of - timedelta(days=bucket.high)})
+    return condition
+
+
 def _open_sums(queryset: QuerySet, *, invoice_path: str, column: str, as_of: date) -> QuerySet:
-    """Per cell: total, not-yet-due and more-than-90-days-past-due sums of ``column``."""
+    """Per cell: total, not-yet-due, more-than-90-days-past-due and per-bucket sums of
+    ``column`` (bucket sums are annotated as ``bucket__<key>``)."""
     due = f"{invoice_path}due_date"
+    buckets = {
+        f"bucket__{bucket.key}": _sum(column, _bucket_condition(bucket, due, as_of))
+        for bucket in aging_buckets()
+    }
     return (
         queryset.order_by()
         .values(*_cell_fields(invoice_path))
@@ -78,6 +96,7 @@ def _open_sums(queryset: QuerySet, *, invoice_path: str, column: str, as_of: dat
             total=_sum(column),
             current=_sum(column, Q(**{f"{due}__gte": as_of})),
             over_90=_sum(column, Q(**{f"{due}__lt": as_of - timedelta(days=OVER_DAYS)})),
+            **buckets,
         )
     )
 
@@ -152,6 +171,10 @@ def open_receivables_on(as_of: date) -> dict[Cell, OpenReceivables]:
             figures.total += sign * row["total"]
             figures.current += sign * row["current"]
             figures.over_90 += sign * row["over_90"]
+            for name, amount in row.items():
+                if name.startswith("bucket__"):
+                    key = name.removeprefix("bucket__")
+                    figures.buckets[key] = figures.buckets.get(key, _ZERO) + sign * amount
     return dict(cells)
 
 

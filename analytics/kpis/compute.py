@@ -19,6 +19,7 @@ from analytics.kpis import formulas
 from analytics.kpis.aggregates import Cell, CellFigures, cell_figures
 from analytics.pipeline.frames import fx_rates_as_of
 from crm.money import quantize
+from receivables.aging import aging_buckets
 
 PORTFOLIO = "portfolio"
 TIER = "tier"
@@ -60,7 +61,9 @@ class KpiRow:
     bad_debt_ratio: Decimal | None = None
     over_90_percent: Decimal | None = None
     missing_fx_currencies: list[str] = field(default_factory=list)
+    aging_buckets: list[dict[str, str]] = field(default_factory=list)  # key, label, amount
     monthly_sales: dict[date, Decimal] = field(default_factory=dict)
+    bucket_sums: dict[str, Decimal] = field(default_factory=dict)
 
 
 def countback_months(as_of: date, months: int) -> list[tuple[date, int]]:
@@ -139,6 +142,8 @@ def _add(row: KpiRow, figures: CellFigures, rate: Decimal) -> None:
     row.ar_over_90 += figures.ending.over_90 * rate
     row.credit_sales += figures.credit_sales * rate
     row.write_offs += figures.write_offs * rate
+    for key, amount in figures.ending.buckets.items():
+        row.bucket_sums[key] = row.bucket_sums.get(key, Decimal("0")) + amount * rate
     for month, sales in figures.monthly_sales.items():
         row.monthly_sales[month] = row.monthly_sales.get(month, Decimal("0")) + sales * rate
 
@@ -154,6 +159,14 @@ def _finish(row: KpiRow, months: list[tuple[date, int]], base: str) -> None:
         "write_offs",
     ):
         setattr(row, name, quantize(getattr(row, name), base))
+    row.aging_buckets = [
+        {
+            "key": bucket.key,
+            "label": bucket.label,
+            "amount": str(quantize(row.bucket_sums.get(bucket.key, Decimal("0")), base)),
+        }
+        for bucket in aging_buckets()
+    ]
     days = row.period_days
     row.dso = formulas.days_sales_outstanding(
         ending_ar=row.ending_ar, credit_sales=row.credit_sales, days=days

@@ -14,11 +14,12 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
+from analytics import selectors as pipeline_reads
 from analytics.models import CustomerMetrics, PipelineRun, RunStatus
 from crm.exceptions import ValidationFailed
 from crm.money import DECIMAL_PLACES, MAX_DIGITS, quantize
 from customers.models import Customer, Tier
-from customers.selectors import customer_list_with_balances, customer_visibility_q
+from customers.selectors import customer_list_with_balances
 from receivables.models import Invoice
 
 User = AbstractBaseUser | AnonymousUser
@@ -36,21 +37,13 @@ CUSTOMER_ORDERINGS = {
 
 
 def customer_metrics_list(*, user: User) -> QuerySet[CustomerMetrics]:
-    """The metrics rows of the customers the user may see, with the customer and its rep."""
-    return (
-        CustomerMetrics.objects.filter(customer_visibility_q(user=user, prefix="customer__"))
-        .select_related("customer", "customer__sales_rep")
-        .order_by("customer__code")
-    )
+    """The pipeline's ``customer_metrics_list`` (scoped) with each customer's rep joined."""
+    return pipeline_reads.customer_metrics_list(user=user).select_related("customer__sales_rep")
 
 
 def loss_maker_list(*, user: User) -> QuerySet[CustomerMetrics]:
     """Loss-making customers, the largest loss first, with the components of their contribution."""
-    return (
-        customer_metrics_list(user=user)
-        .filter(is_loss_making=True)
-        .order_by("contribution", "customer_id")
-    )
+    return pipeline_reads.loss_making_customer_list(user=user).select_related("customer__sales_rep")
 
 
 def churn_warning_list(*, user: User) -> QuerySet[CustomerMetrics]:
@@ -177,7 +170,7 @@ def pipeline_run_list() -> QuerySet[PipelineRun]:
 
 def pipeline_progress() -> PipelineProgress:
     """Where the latest nightly pipeline run is (the dashboard's progress bar polls this)."""
-    run = pipeline_run_list().first()
+    run = pipeline_reads.pipeline_run_latest()
     if run is None:
         return PipelineProgress(None, "", None, 0, 0, 0, 0, 0, False, [])
     return PipelineProgress(

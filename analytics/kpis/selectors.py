@@ -51,12 +51,16 @@ def kpi_latest_date() -> date | None:
     return KpiSnapshot.objects.aggregate(latest=Max("as_of"))["latest"]
 
 
-def kpi_latest_list(*, dimension: str | None = None) -> list[KpiSnapshot]:
-    """The rows of the newest snapshot day (every dimension unless one is given)."""
+def kpi_latest_list(
+    *, dimension: str | None = None, dimensions: tuple[str, ...] = ()
+) -> list[KpiSnapshot]:
+    """The rows of the newest snapshot day (every dimension unless some are given)."""
     latest = kpi_latest_date()
     if latest is None:
         return []
     rows = kpi_snapshot_list(dimension=dimension, date_from=latest, date_to=latest)
+    if dimensions:
+        rows = rows.filter(dimension__in=dimensions)
     return list(rows.order_by("dimension", "key"))
 
 

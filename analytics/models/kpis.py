@@ -57,6 +57,12 @@ class KpiSnapshot(models.Model):
     bad_debt_ratio = _days(_("bad-debt ratio (%)"))
     over_90_percent = _days(_("% of AR over 90 days"))
     missing_fx_currencies = models.JSONField(_("currencies without FX rate"), default=list)
+    aging_buckets = models.JSONField(
+        _("aging buckets"),
+        default=list,
+        blank=True,
+        help_text=_("Ending AR per aging bucket: [{key, label, amount}] in the base currency."),
+    )
     computed_at = models.DateTimeField(_("computed at"), auto_now=True)
 
     class Meta:

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import gettext as _
 
 from analytics.models import ClvMethod
 from analytics.pipeline import frames
@@ -42,15 +43,15 @@ def chunk_frame(
     customers = derive(chunk.customers, window)
     customers["notes"] = [
         [
-            f"No FX rate for {', '.join(currencies)} on or before {window.as_of}:"
-            " money figures not computed."
+            _("No FX rate for %(currencies)s on or before %(date)s: money figures not computed.")
+            % {"currencies": ", ".join(currencies), "date": window.as_of}
         ]
         if currencies
         else []
         for currencies in customers["fx_missing"]
     ]
     has_invoices = customers["invoices_all"] > 0
-    _note(customers, ~has_invoices, "No invoices: RFM, CLV and churn not computed.")
+    _note(customers, ~has_invoices, _("No invoices: RFM, CLV and churn not computed."))
     _rfm(customers, parameters)
     _profitability(customers, config)
     _clv(customers, config, parameters)
@@ -149,7 +150,9 @@ def _profitability(customers: pd.DataFrame, config: PipelineConfig) -> None:
         (customers["invoices_all"] > 0)
         & customers["weighted_days_late"].isna()
         & (customers["fx_missing"].str.len() == 0),
-        "No invoice paid in the window: amount-weighted days late unknown (taken as 0 for tiers).",
+        _(
+            "No invoice paid in the window: amount-weighted days late unknown (taken as 0 for tiers)."
+        ),
     )
 
 
@@ -241,11 +244,14 @@ def _churn(customers: pd.DataFrame, config: PipelineConfig) -> None:
     for used_to_buy, p_alive, days, usual in zip(established, alive, recency, gap, strict=True):
         found = []
         if used_to_buy and np.isfinite(p_alive) and p_alive < threshold:
-            found.append(f"P(alive) {p_alive:.2f} is below {threshold:.2f}")
+            found.append(
+                _("P(alive) %(p)s is below %(threshold)s")
+                % {"p": f"{p_alive:.2f}", "threshold": f"{threshold:.2f}"}
+            )
         if used_to_buy and np.isfinite(usual) and usual > 0 and days > multiple * usual:
             found.append(
-                f"no invoice for {int(days)} days, {days / usual:.1f}× the usual gap of"
-                f" {usual:.0f} days"
+                _("no invoice for %(days)d days, %(multiple)s× the usual gap of %(gap)s days")
+                % {"days": int(days), "multiple": f"{days / usual:.1f}", "gap": f"{usual:.0f}"}
             )
         reasons.append("; ".join(found))
     customers["churn_reason"] = reasons

@@ -124,7 +124,10 @@ def _to_base_currency(
     ]
     missing: set[str] = set()
     customers: dict[int, dict] = {}
-    for row in per_currency.to_dict("records"):
+    names = list(per_currency.columns)
+    # Plain lists, zipped: much cheaper than building one dict per row.
+    for values in zip(*(per_currency[name].tolist() for name in names), strict=True):
+        row = dict(zip(names, values, strict=True))
         rate = rates.get(row["currency"])
         if rate is None:
             missing.add(row["currency"])
@@ -155,7 +158,9 @@ def _to_base_currency(
                 customer[column] = None
         elif not customer["fx_missing"]:
             for column in MONEY_COLUMNS:
-                customer[column] += to_decimal(row.get(column)) * rate
+                value = row.get(column)
+                if value is not None and value == value and value != 0:
+                    customer[column] += to_decimal(value) * rate
     frame = pd.DataFrame.from_dict(customers, orient="index", columns=columns)
     frame.index.name = "customer_id"
     for column in ("first_issue", "last_issue"):

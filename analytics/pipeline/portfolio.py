@@ -14,6 +14,7 @@ from decimal import Decimal
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import gettext as _
 
 from analytics.pipeline import frames
 from analytics.pipeline.config import PipelineConfig
@@ -103,12 +104,19 @@ def portfolio_pass(
     portfolio = pd.concat(summaries) if summaries else pd.DataFrame(columns=SUMMARY_COLUMNS)
     problems: list[str] = []
     if portfolio.empty:
-        problems.append("The portfolio has no customers: nothing to compute.")
+        problems.append(_("The portfolio has no customers: nothing to compute."))
     if missing:
         problems.append(
-            f"No FX rate on or before {window.as_of} for {', '.join(sorted(missing))}: the money"
-            f" figures of {fx_customers} customer(s) were not computed. Add the rates under"
-            " Analytics › FX rates and run the pipeline again."
+            _(
+                "No FX rate on or before %(date)s for %(currencies)s: the money figures of"
+                " %(count)d customer(s) were not computed. Add the rates under Analytics › FX"
+                " rates and run the pipeline again."
+            )
+            % {
+                "date": window.as_of,
+                "currencies": ", ".join(sorted(missing)),
+                "count": fx_customers,
+            }
         )
     buyers = portfolio[portfolio["invoices_all"] > 0]
     parameters: dict = {
@@ -130,7 +138,7 @@ def portfolio_pass(
     rule_problems = rule_set_problems(rules)
     if rule_problems:
         parameters["tier_rules"] = None
-        problems += [f"Tiers left unchanged: {problem}" for problem in rule_problems]
+        problems += [_("Tiers left unchanged: %(problem)s") % {"problem": p} for p in rule_problems]
     else:
         parameters["tier_rules"] = [_rule_to_json(rule) for rule in rules]
     return parameters, problems
@@ -142,9 +150,11 @@ def _fit_clv(buyers: pd.DataFrame, *, config: PipelineConfig, seed: int) -> tupl
     repeat = buyers[buyers["x"] > 0]
     if len(repeat) < config.clv_min_repeat_customers:
         return historic, [
-            f"CLV by the historic method: only {len(repeat)} customer(s) have a repeat invoice,"
-            f" BG/NBD needs at least {config.clv_min_repeat_customers}"
-            " (ANALYTICS_CLV_MIN_REPEAT_CUSTOMERS)."
+            _(
+                "CLV by the historic method: only %(count)d customer(s) have a repeat invoice,"
+                " BG/NBD needs at least %(minimum)d (ANALYTICS_CLV_MIN_REPEAT_CUSTOMERS)."
+            )
+            % {"count": len(repeat), "minimum": config.clv_min_repeat_customers}
         ]
     rng = np.random.default_rng(seed)
     sample = buyers
@@ -161,7 +171,9 @@ def _fit_clv(buyers: pd.DataFrame, *, config: PipelineConfig, seed: int) -> tupl
         spend = gammagamma.fit(spenders["invoices_all"], spenders["mean_margin"])
         spend.population_mean  # noqa: B018 - raises FitError when q <= 1
     except FitError as error:
-        return historic, [f"CLV by the historic method: the model fit failed ({error})."]
+        return historic, [
+            _("CLV by the historic method: the model fit failed (%(error)s).") % {"error": error}
+        ]
     return {
         "clv_method": "bgnbd_gg",
         "bgnbd": fitted.as_dict(),

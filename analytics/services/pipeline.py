@@ -17,6 +17,7 @@ from datetime import date
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from analytics.models import ChunkStatus, PipelineChunk, PipelineRun, RunStatus
 from analytics.pipeline import compute, write
@@ -169,10 +170,19 @@ def pipeline_run_finalize(*, run_id: int) -> PipelineRun:
     problems = list(run.parameters.get("problems_at_start", []))
     for chunk in failed:
         problems.append(
-            f"Chunk {chunk.index} (customers {chunk.first_customer_id}-{chunk.last_customer_id})"
-            f" failed after {chunk.attempts} attempt(s): {chunk.error or chunk.status}. Its"
-            " customers keep their previous figures; retry with `analytics_run --retry-failed"
-            f" {run.pk}`."
+            _(
+                "Chunk %(index)d (customers %(first)d-%(last)d) failed after %(attempts)d"
+                " attempt(s): %(error)s. Its customers keep their previous figures; retry with"
+                " `analytics_run --retry-failed %(run)d`."
+            )
+            % {
+                "index": chunk.index,
+                "first": chunk.first_customer_id,
+                "last": chunk.last_customer_id,
+                "attempts": chunk.attempts,
+                "error": chunk.error or chunk.status,
+                "run": run.pk,
+            }
         )
     problems += sorted({c.error for c in chunks if c.status == ChunkStatus.DONE and c.error})
     run.problems = problems

@@ -152,3 +152,36 @@ def test_pipeline_runs_show_progress_and_problems(client_for):
     detail = client.get(f"{RUNS}{run.pk}/").json()
     assert detail["progress_percent"] == 50
     assert detail["problems"] == ["2 customers have invoices in GBP without an FX rate"]
+
+
+@pytest.mark.parametrize("rows", [2, 6])
+@pytest.mark.parametrize("url", [LOSS, CHURN])
+def test_short_lists_query_count_does_not_grow_with_rows(
+    client_for, django_assert_num_queries, rows, url
+):
+    # given loss-making customers that also have a churn warning
+    for index in range(rows):
+        loss_maker(CustomerFactory(), f"-{index + 1}.00", is_churn_warning=True)
+    client, _ = client_for(roles.FINANCE_ADMIN)
+
+    # when read: permissions (2), visibility (1), count (1), page (1)
+    with django_assert_num_queries(5):
+        body = client.get(url).json()
+
+    # then
+    assert body["count"] == rows
+
+
+@pytest.mark.parametrize("runs", [1, 5])
+def test_pipeline_run_list_query_count_does_not_grow_with_rows(
+    client_for, django_assert_num_queries, runs
+):
+    for _ in range(runs):
+        pipeline_run(status=RunStatus.SUCCEEDED, done=4, total=4)
+    client, _ = client_for(roles.CREDIT_MANAGER)
+
+    # permissions (2), count (1), page (1)
+    with django_assert_num_queries(4):
+        body = client.get(RUNS).json()
+
+    assert body["count"] == runs

@@ -145,6 +145,15 @@ def test_portfolio_snapshot_matches_the_hand_computed_figures(ledger):
     assert row.over_90_percent == Decimal("10.87")  # 500 / 4600
     assert row.missing_fx_currencies == ["GBP"]
     assert row.customer_count == 4  # the GBP customer is counted: a count needs no rate
+    # ending AR in receivables' aging buckets (I3 is 121 days past due)
+    assert row.aging_buckets == [
+        {"key": "current", "label": "Current", "amount": "4100.00"},
+        {"key": "d1_30", "label": "1–30", "amount": "0.00"},
+        {"key": "d31_60", "label": "31–60", "amount": "0.00"},
+        {"key": "d61_90", "label": "61–90", "amount": "0.00"},
+        {"key": "d91_120", "label": "91–120", "amount": "0.00"},
+        {"key": "d121_plus", "label": "120+", "amount": "500.00"},
+    ]
 
 
 def test_tier_snapshots(ledger):
@@ -229,12 +238,19 @@ def test_open_receivables_agree_with_the_aging_report_on_past_days(ledger):
     kpi_snapshot_take(as_of=D(2026, 5, 31))
     kpi_snapshot_take(as_of=AS_OF)
 
-    # then the snapshots' USD receivables (no FX involved) are aging's totals
+    # then the snapshots' USD receivables (no FX involved) are aging's totals, bucket by bucket
     for day in (D(2026, 5, 31), AS_OF):
         aging = aging_report(user=ledger["finance"], as_of=day, group_by="portfolio")
-        usd = aging.totals["USD"].total
+        usd = aging.totals["USD"]
         by_tier = KpiSnapshot.objects.filter(as_of=day, dimension="tier").exclude(key=Tier.VIP)
-        assert sum((row.ending_ar for row in by_tier), Decimal("0")) == usd
+        assert sum((row.ending_ar for row in by_tier), Decimal("0")) == usd.total
+        for bucket in aging.buckets:
+            stored = sum(
+                (Decimal(b["amount"]) for row in by_tier for b in row.aging_buckets
+                 if b["key"] == bucket.key),
+                Decimal("0"),
+            )  # fmt: skip
+            assert stored == usd.buckets[bucket.key], (day, bucket.key)
 
 
 def test_taking_a_day_again_replaces_its_figures(ledger):

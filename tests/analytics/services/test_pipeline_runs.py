@@ -277,3 +277,40 @@ def test_bgnbd_gamma_gamma_clv_on_a_simulated_portfolio(settings):
     silent = [clv for _, clv, frequency in rows if frequency == 0]
     assert sum(frequent) / len(frequent) > 3 * sum(silent) / len(silent)
     assert not any(problem.startswith("CLV") for problem in run.problems)
+
+
+def test_command_async_dispatches_the_chunks_to_the_workers(settings):
+    # given (eager Celery in tests: the "workers" run at once)
+    settings.ANALYTICS_CHUNK_SIZE = 1
+    _customers_with_history(2)
+    out = StringIO()
+
+    # when
+    call_command("analytics_run", "--async", "--as-of", AS_OF.isoformat(), stdout=out)
+
+    # then
+    run = PipelineRun.objects.get()
+    assert "2 chunk(s) of 2 customers sent to the workers" in out.getvalue()
+    assert run.status == RunStatus.SUCCEEDED
+
+
+def test_command_retry_failed_reprocesses_only_what_failed(settings, monkeypatch):
+    # given a run whose only chunk failed
+    _customers_with_history(1)
+
+    def broken(**kwargs):
+        raise RuntimeError("disk full")
+
+    real = compute.chunk_frame
+    monkeypatch.setattr(compute, "chunk_frame", broken)
+    run = pipeline_run_execute(as_of=AS_OF)
+    assert run.status == RunStatus.FAILED
+    monkeypatch.setattr(compute, "chunk_frame", real)
+    out = StringIO()
+
+    # when
+    call_command("analytics_run", "--retry-failed", str(run.pk), stdout=out)
+
+    # then
+    assert PipelineRun.objects.get(pk=run.pk).status == RunStatus.SUCCEEDED
+    assert f"Run {run.pk} as of 2026-11-20: succeeded" in out.getvalue()

@@ -1,0 +1,98 @@
+"""The chunks fan out as a real Celery chord: a worker process, Redis as broker and result backend.
+
+The test process plans the run and does the portfolio pass; a worker in its own
+process computes the chunks and then runs the chord's finalisation callback.
+"""
+
+import datetime
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from analytics.models import PipelineRun, RunStatus
+from analytics.services.pipeline import pipeline_run_start
+from analytics.tasks import pipeline_run_dispatch
+from crm.celery import app as celery_app
+from tests.analytics.conftest import AS_OF, paid_invoice
+from tests.factories.customers import CustomerFactory
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.fixture
+def worker():
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "crm.settings.test",
+        "DATABASE_URL": _database_url(),
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "CELERY_RESULT_BACKEND": settings.CELERY_BROKER_URL,
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "crm", "worker", "--pool=solo", "-Q", queue,
+         "--loglevel=INFO", "--without-heartbeat", "--without-gossip", "--without-mingle"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        yield queue
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            output, _ = process.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            output, _ = process.communicate()
+        print(output)
+
+
+def test_the_chord_computes_every_chunk_on_the_worker_then_finalises(worker, settings):
+    # given three customers in chunks of one, and a result backend (so: a chord)
+    settings.ANALYTICS_CHUNK_SIZE = 1
+    settings.CELERY_RESULT_BACKEND = settings.CELERY_BROKER_URL
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    for _ in range(3):
+        paid_invoice(CustomerFactory(), issued=AS_OF - datetime.timedelta(days=30))
+    run = pipeline_run_start(as_of=AS_OF)
+    previous = {
+        "task_always_eager": celery_app.conf.task_always_eager,
+        "task_default_queue": celery_app.conf.task_default_queue,
+        "result_backend": celery_app.conf.result_backend,
+    }
+    celery_app.conf.task_always_eager = False
+    celery_app.conf.task_default_queue = worker
+    celery_app.conf.result_backend = settings.CELERY_BROKER_URL
+    try:
+        # when
+        pipeline_run_dispatch(run=run)
+
+        # then the worker did the chunks and the chord's callback finished the run
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            run.refresh_from_db()
+            if run.status != RunStatus.RUNNING:
+                break
+            time.sleep(0.5)
+    finally:
+        for key, value in previous.items():
+            setattr(celery_app.conf, key, value)
+    run = PipelineRun.objects.get(pk=run.pk)
+    assert run.status == RunStatus.SUCCEEDED
+    assert (run.chunks_total, run.chunks_done, run.customers_done) == (3, 3, 3)
+    assert run.finished_at is not None
