@@ -17,6 +17,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from analytics.models import (
+    CustomerMetrics,
+    FxRate,
+    PipelineChunk,
+    PipelineRun,
+    TierChange,
+    TierRule,
+)
 from credit.models import CreditProfile
 from crm import roles
 from customers.models import Contact, Customer
@@ -35,6 +43,14 @@ from receivables.models import (
     Payment,
     PromiseToPay,
     WriteOff,
+)
+from tests.factories.analytics import (
+    CustomerMetricsFactory,
+    FxRateFactory,
+    PipelineChunkFactory,
+    PipelineRunFactory,
+    TierChangeFactory,
+    TierRuleFactory,
 )
 from tests.factories.credit import CreditProfileFactory
 from tests.factories.customers import ContactFactory, CustomerFactory
@@ -104,10 +120,18 @@ FACTORIES = {
     CustomerDunningPolicy: CustomerDunningPolicyFactory,
     DunningNotice: DunningNoticeFactory,
     DunningNoticeInvoice: DunningNoticeInvoiceFactory,
+    # analytics (#6)
+    CustomerMetrics: CustomerMetricsFactory,
+    FxRate: FxRateFactory,
+    PipelineChunk: PipelineChunkFactory,
+    PipelineRun: PipelineRunFactory,
+    TierChange: TierChangeFactory,
+    TierRule: TierRuleFactory,
 }
 SINGLE_ROW = {BalanceSnapshot}  # a table of one row has no "many" to count
 # Rows the admin creates through a service; the others are view-only there.
 ADDABLE = {Customer, Contact, Invoice, Payment, Allocation, Dispute, PromiseToPay, DunningPolicy}
+ADDABLE |= {FxRate, TierRule}  # analytics (#6): fx_rate_save, tier_rule_save
 
 
 @pytest.fixture(autouse=True)
@@ -115,6 +139,12 @@ def _without_the_seeded_dunning_policies(db):
     """A data migration seeds default dunning policies; the pages here list only
     the rows each test makes."""
     DunningPolicy.objects.all().delete()
+
+
+@pytest.fixture(autouse=True)
+def _without_the_seeded_tier_rules(db):
+    """Analytics seeds the default tier rules; likewise, list only the rows each test makes."""
+    TierRule.objects.all().delete()
 
 
 def _label(model) -> str:
