@@ -21,9 +21,9 @@ from analytics.models import (
     TierRule,
 )
 from analytics.resources import FxRateResource
+from analytics.services.fx import fx_rate_save
 from analytics.tiering.rules import GRADES, RuleSpec
 from analytics.tiering.services import (
-    tier_rule_delete,
     tier_rule_save,
     tier_rule_set_with,
     tier_rules_check,
@@ -31,6 +31,7 @@ from analytics.tiering.services import (
     tier_what_if,
     tier_what_if_for_rule,
 )
+from crm.admin import ServiceWritesMixin
 from crm.exceptions import ApplicationError
 from customers.models import Tier
 
@@ -47,12 +48,19 @@ TIER_LABELS = dict(Tier.choices)
 
 
 @admin.register(FxRate)
-class FxRateAdmin(ImportExportModelAdmin):
+class FxRateAdmin(ServiceWritesMixin, ImportExportModelAdmin):
     resource_classes = [FxRateResource]
     list_display = ["currency", "date", "rate"]
     list_filter = ["currency"]
     date_hierarchy = "date"
     ordering = ["currency", "-date"]
+
+    def save_through_service(self, request: HttpRequest, obj: FxRate, form, change: bool):
+        return fx_rate_save(rate=obj)
+
+    def has_delete_permission(self, request, obj=None):
+        # A rate used by past runs is corrected by changing it, never deleted.
+        return False
 
 
 class TierRuleForm(forms.ModelForm):
@@ -179,8 +187,10 @@ class TierRuleAdmin(admin.ModelAdmin):
         else:
             tier_rule_save(rule=obj)
 
-    def delete_model(self, request: HttpRequest, obj: TierRule) -> None:
-        tier_rule_delete(rule=obj)
+    def has_delete_permission(self, request, obj=None):
+        # Rules are switched off (unticking "active", checked like any change), not deleted,
+        # so tier history keeps pointing at the rule that decided it.
+        return False
 
 
 def _what_if_rows(moves: dict[tuple[str, str], int]) -> list[dict]:
@@ -235,6 +245,13 @@ class PipelineRunAdmin(ReadOnlyAdmin):
     list_filter = ["status"]
     inlines = [PipelineChunkInline]
     exclude = ["parameters"]
+
+
+@admin.register(PipelineChunk)
+class PipelineChunkAdmin(ReadOnlyAdmin):
+    list_display = ["run", "index", "first_customer_id", "last_customer_id", "status", "attempts"]
+    list_filter = ["status"]
+    list_select_related = ["run"]
 
 
 @admin.register(CustomerMetrics)

@@ -42,3 +42,37 @@ def test_a_bad_row_writes_nothing():
     lines = "\n".join(import_error_lines(result))
     assert "Unknown currency 'XYZ'" in lines
     assert "must be a positive number" in lines
+
+
+def test_fx_rate_save_refuses_a_second_rate_for_the_same_day_and_a_non_positive_rate():
+    from analytics.services.fx import fx_rate_save
+    from crm.exceptions import ValidationFailed
+
+    # given
+    FxRate.objects.create(date="2026-11-01", currency="EUR", rate="1.08")
+
+    # when / then
+    with pytest.raises(ValidationFailed, match="already a EUR rate for 2026-11-01"):
+        fx_rate_save(rate=FxRate(date="2026-11-01", currency="EUR", rate=Decimal("1.09")))
+    with pytest.raises(ValidationFailed, match="must be a positive number"):
+        fx_rate_save(rate=FxRate(date="2026-11-02", currency="EUR", rate=Decimal("0")))
+    assert list(FxRate.objects.values_list("rate", flat=True)) == [Decimal("1.0800000000")]
+
+
+def test_the_admin_adds_a_rate_through_the_service(staff_client):
+    from django.urls import reverse
+
+    from crm import roles
+
+    # given
+    client, _user = staff_client(roles.FINANCE_ADMIN)
+
+    # when
+    response = client.post(
+        reverse("admin:analytics_fxrate_add"),
+        {"date": "2026-11-01", "currency": "GBP", "rate": "1.2700000000"},
+    )
+
+    # then
+    assert response.status_code == 302
+    assert FxRate.objects.get(currency="GBP").rate == Decimal("1.2700000000")

@@ -17,7 +17,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from analytics.models import KpiSnapshot
+from analytics.models import (
+    CustomerMetrics,
+    FxRate,
+    KpiSnapshot,
+    PipelineChunk,
+    PipelineRun,
+    TierChange,
+    TierRule,
+)
 from credit.models import (
     CreditCheck,
     CreditHoldEvent,
@@ -48,6 +56,14 @@ from receivables.models import (
     Payment,
     PromiseToPay,
     WriteOff,
+)
+from tests.factories.analytics import (
+    CustomerMetricsFactory,
+    FxRateFactory,
+    PipelineChunkFactory,
+    PipelineRunFactory,
+    TierChangeFactory,
+    TierRuleFactory,
 )
 from tests.factories.analytics_kpis import KpiSnapshotFactory
 from tests.factories.credit import (
@@ -142,6 +158,13 @@ FACTORIES = {
     KpiSnapshot: KpiSnapshotFactory,
     CollectionCase: CollectionCaseFactory,
     CollectionActivity: CollectionActivityFactory,
+    # analytics (#6)
+    CustomerMetrics: CustomerMetricsFactory,
+    FxRate: FxRateFactory,
+    PipelineChunk: PipelineChunkFactory,
+    PipelineRun: PipelineRunFactory,
+    TierChange: TierChangeFactory,
+    TierRule: TierRuleFactory,
 }
 SINGLE_ROW = {BalanceSnapshot}  # a table of one row has no "many" to count
 # Rows the admin creates through a service; the others are view-only there.
@@ -150,6 +173,7 @@ ADDABLE |= {CreditLimitRequest}
 # Dunning (#4): a customer's pin to a policy is added and removed through the pin service.
 ADDABLE |= {CustomerDunningPolicy}
 DELETABLE = {CustomerDunningPolicy}
+ADDABLE |= {FxRate, TierRule}  # analytics (#6): fx_rate_save, tier_rule_save
 
 
 @pytest.fixture(autouse=True)
@@ -157,6 +181,12 @@ def _without_the_seeded_dunning_policies(db):
     """A data migration seeds default dunning policies; the pages here list only
     the rows each test makes."""
     DunningPolicy.objects.all().delete()
+
+
+@pytest.fixture(autouse=True)
+def _without_the_seeded_tier_rules(db):
+    """Analytics seeds the default tier rules; likewise, list only the rows each test makes."""
+    TierRule.objects.all().delete()
 
 
 def _label(model) -> str:
