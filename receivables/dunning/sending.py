@@ -108,7 +108,12 @@ def dunning_notice_send(*, notice_id: int, final_attempt: bool = False) -> str:
     notice = claimed
     final = final_attempt or notice.attempts >= max_attempts()
     try:
-        _message(notice).send()
+        message = _message(notice)
+    except Exception as error:  # e.g. the statement PDF failed: recorded, then retried
+        logger.exception("Dunning notice %s: building the message failed", notice.pk)
+        return _record_failure(notice, error, final=final)
+    try:
+        message.send()
     except smtplib.SMTPRecipientsRefused as error:
         permanent = all(code >= 500 for code, _ in error.recipients.values())
         if permanent:

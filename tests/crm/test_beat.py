@@ -7,7 +7,9 @@ from django_celery_beat.models import CrontabSchedule, PeriodicTask
 from crm.beat import SeedOnceDatabaseScheduler
 from crm.celery import app as celery_app
 
-pytestmark = pytest.mark.django_db
+# django-celery-beat closes "obsolete" connections, which on PostgreSQL includes
+# the one a plain test transaction runs in: these tests commit for real.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _start_beat() -> SeedOnceDatabaseScheduler:

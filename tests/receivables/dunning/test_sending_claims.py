@@ -104,3 +104,24 @@ def test_the_window_no_system_closes_is_a_resend_with_the_same_message_id(monkey
     first, second = (message.message() for message in mail.outbox)
     assert first["Message-ID"] == second["Message-ID"] == notice.message_id
     assert first.get_payload() == second.get_payload()
+
+
+def test_a_message_that_cannot_be_built_is_recorded_and_retried_not_left_sending(monkeypatch):
+    # given: the statement attachment fails to render
+    notice = _notice()
+
+    def _broken(notice):
+        raise ValueError("font missing")
+
+    monkeypatch.setattr(sending, "_message", _broken)
+
+    # when
+    with pytest.raises(sending.NoticeSendFailed):
+        sending.dunning_notice_send(notice_id=notice.pk)
+
+    # then
+    notice.refresh_from_db()
+    assert notice.status == DunningNoticeStatus.QUEUED
+    assert notice.claimed_until is None
+    assert notice.last_error == "Attempt 1: ValueError: font missing"
+    assert mail.outbox == []
