@@ -74,3 +74,7 @@ class CreditProfileAdmin(CustomerScopedMixin, BigTableMixin, admin.ModelAdmin):
     @admin.display(description=_("available credit"))
     def available_credit(self, profile: CreditProfile) -> str:
         return money(profile.credit_limit - self._exposure(profile), profile.currency)
+
+
+# Credit scoring's admin pages (view-only) live with the scoring package.
+from credit.scoring import admin as _scoring_admin  # noqa: E402, F401

@@ -17,7 +17,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from credit.models import CreditProfile
+from credit.models import CreditBacktest, CreditProfile, CreditScore, CreditScoreLatest
 from crm import roles
 from customers.models import Contact, Customer
 from receivables.models import (
@@ -36,7 +36,12 @@ from receivables.models import (
     PromiseToPay,
     WriteOff,
 )
-from tests.factories.credit import CreditProfileFactory
+from tests.factories.credit import (
+    CreditBacktestFactory,
+    CreditProfileFactory,
+    CreditScoreFactory,
+    CreditScoreLatestFactory,
+)
 from tests.factories.customers import ContactFactory, CustomerFactory
 from tests.factories.receivables import (
     AllocationFactory,
@@ -104,6 +109,10 @@ FACTORIES = {
     CustomerDunningPolicy: CustomerDunningPolicyFactory,
     DunningNotice: DunningNoticeFactory,
     DunningNoticeInvoice: DunningNoticeInvoiceFactory,
+    # credit scoring (#5)
+    CreditScore: CreditScoreFactory,
+    CreditScoreLatest: CreditScoreLatestFactory,
+    CreditBacktest: CreditBacktestFactory,
 }
 SINGLE_ROW = {BalanceSnapshot}  # a table of one row has no "many" to count
 # Rows the admin creates through a service; the others are view-only there.
