@@ -158,3 +158,6 @@ class CreditReviewScheduleAdmin(_ViewOnlyAdmin):
 
 # Credit-limit requests (issue #5 item 7) have their own module.
 from credit import admin_limits  # noqa: E402, F401
+
+# Credit scoring's admin pages (view-only) live with the scoring package.
+from credit.scoring import admin as _scoring_admin  # noqa: E402, F401

@@ -27,6 +27,7 @@ from analytics.models import (
     TierRule,
 )
 from credit.models import (
+    CreditBacktest,
     CreditCheck,
     CreditHoldEvent,
     CreditLimitRequest,
@@ -35,6 +36,8 @@ from credit.models import (
     CreditProfileEvent,
     CreditReview,
     CreditReviewSchedule,
+    CreditScore,
+    CreditScoreLatest,
     OpenOrder,
 )
 from crm import roles
@@ -67,6 +70,7 @@ from tests.factories.analytics import (
 )
 from tests.factories.analytics_kpis import KpiSnapshotFactory
 from tests.factories.credit import (
+    CreditBacktestFactory,
     CreditCheckFactory,
     CreditHoldEventFactory,
     CreditLimitRequestEventFactory,
@@ -75,6 +79,8 @@ from tests.factories.credit import (
     CreditProfileFactory,
     CreditReviewFactory,
     CreditReviewScheduleFactory,
+    CreditScoreFactory,
+    CreditScoreLatestFactory,
     OpenOrderFactory,
 )
 from tests.factories.customers import ContactFactory, CustomerFactory
@@ -165,6 +171,10 @@ FACTORIES = {
     PipelineRun: PipelineRunFactory,
     TierChange: TierChangeFactory,
     TierRule: TierRuleFactory,
+    # credit scoring (#5)
+    CreditScore: CreditScoreFactory,
+    CreditScoreLatest: CreditScoreLatestFactory,
+    CreditBacktest: CreditBacktestFactory,
 }
 SINGLE_ROW = {BalanceSnapshot}  # a table of one row has no "many" to count
 # Rows the admin creates through a service; the others are view-only there.
