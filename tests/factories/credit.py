@@ -2,6 +2,7 @@ import datetime
 from decimal import Decimal
 
 import factory
+from django.db import connection
 from django.utils import timezone
 
 from credit.models import (
@@ -112,8 +113,22 @@ class CreditLimitRequestFactory(factory.django.DjangoModelFactory):
     reason = "More orders"
 
 
-class CreditProfileEventFactory(factory.django.DjangoModelFactory):
-    """A history row as the trigger writes it (SQLite has no triggers)."""
+class _TriggerEventFactory(factory.django.DjangoModelFactory):
+    """One history row per call: on PostgreSQL the trigger already wrote it when the
+    tracked row was created (that event is returned); elsewhere it is inserted here."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        if connection.vendor == "postgresql":
+            return model_class.objects.filter(pgh_obj=kwargs["pgh_obj"]).latest("pgh_id")
+        return super()._create(model_class, *args, **kwargs)
+
+
+class CreditProfileEventFactory(_TriggerEventFactory):
+    """A history row as the trigger writes it."""
 
     class Meta:
         model = CreditProfileEvent
@@ -128,7 +143,7 @@ class CreditProfileEventFactory(factory.django.DjangoModelFactory):
     hold_reason = ""
 
 
-class CreditLimitRequestEventFactory(factory.django.DjangoModelFactory):
+class CreditLimitRequestEventFactory(_TriggerEventFactory):
     class Meta:
         model = CreditLimitRequestEvent
 

@@ -191,3 +191,31 @@ def test_the_limits_page_says_history_is_not_recorded_on_sqlite(client):
     client.force_login(manager)
     page = client.get(reverse("credit_limits:customer-limits", args=[customer.pk]))
     assert "does not record the history" in page.content.decode()
+
+
+def test_the_inbox_costs_the_same_queries_for_one_request_or_many(client, thresholds):
+    from django.db import connection as db
+    from django.test.utils import CaptureQueriesContext
+
+    manager = UserFactory(roles=[CREDIT])
+    clerk = UserFactory(roles=[CLERK])
+    client.force_login(manager)
+    url = reverse("credit_limits:approvals")
+
+    def _pending():
+        customer = CustomerFactory()
+        CreditProfileFactory(customer=customer)
+        InvoiceFactory(customer=customer)
+        credit_limit_request_create(
+            customer_id=customer.pk, user=clerk, requested_limit="500", reason="x"
+        )
+
+    _pending()
+    with CaptureQueriesContext(db) as one:
+        assert client.get(url).status_code == 200
+    for _ in range(4):
+        _pending()
+    with CaptureQueriesContext(db) as five:
+        response = client.get(url)
+    assert len(response.context["rows"]) == 5
+    assert len(five) == len(one)
