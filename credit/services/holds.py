@@ -19,6 +19,7 @@ from credit import events
 from credit.lock_objects import credit_profile_lock
 from credit.models import CreditHoldEvent, CreditProfile, HoldAction, HoldSource
 from credit.selectors import credit_position_get
+from credit.services.limits import history_context
 from credit.services.profiles import credit_profile_ensure
 from crm.exceptions import Conflict, NotFound, PermissionDenied, ValidationFailed
 from customers.models import Customer
@@ -90,7 +91,9 @@ def _record(
         profile.is_on_hold, profile.hold_reason, profile.hold_since = True, reason, now
     else:
         profile.is_on_hold, profile.hold_reason, profile.hold_since = False, "", None
-    profile.save(update_fields=["is_on_hold", "hold_reason", "hold_since", "updated_at"])
+    # Who and why also go on the audit history row the PostgreSQL trigger writes.
+    with history_context(user=user, reason=reason, source=f"hold_{source}"):
+        profile.save(update_fields=["is_on_hold", "hold_reason", "hold_since", "updated_at"])
     event = CreditHoldEvent.objects.create(
         customer_id=profile.customer_id,
         action=action,
