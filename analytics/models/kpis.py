@@ -55,7 +55,7 @@ class KpiSnapshot(models.Model):
     average_days_delinquent = _days(_("average days delinquent"))
     collection_effectiveness_index = _days(_("CEI (%)"))
     bad_debt_ratio = _days(_("bad-debt ratio (%)"))
-    over_90_percent = _days(_("% of AR over 90 days"))
+    over_90_percent = _days(_("AR over 90 days (%)"))
     missing_fx_currencies = models.JSONField(_("currencies without FX rate"), default=list)
     aging_buckets = models.JSONField(
         _("aging buckets"),
