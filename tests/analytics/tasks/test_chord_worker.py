@@ -37,6 +37,8 @@ def _database_url() -> str:
 
 def _forget_backend() -> None:
     celery_app._local.__dict__.pop("backend", None)
+    if getattr(celery_app, "_backend_cache", None) is not None:
+        celery_app._backend_cache = None
 
 
 @pytest.fixture
