@@ -35,6 +35,12 @@ def _database_url() -> str:
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
+def _forget_backend() -> None:
+    celery_app._local.__dict__.pop("backend", None)
+    if getattr(celery_app, "_backend_cache", None) is not None:
+        celery_app._backend_cache = None
+
+
 @pytest.fixture
 def worker():
     queue = f"test-{uuid.uuid4().hex[:8]}"
@@ -78,6 +84,7 @@ def test_the_chord_computes_every_chunk_on_the_worker_then_finalises(worker, set
     celery_app.conf.task_always_eager = False
     celery_app.conf.task_default_queue = worker
     celery_app.conf.result_backend = settings.CELERY_BROKER_URL
+    _forget_backend()  # the app caches its backend (per thread) on first use
     try:
         # when
         pipeline_run_dispatch(run=run)
@@ -92,6 +99,7 @@ def test_the_chord_computes_every_chunk_on_the_worker_then_finalises(worker, set
     finally:
         for key, value in previous.items():
             setattr(celery_app.conf, key, value)
+        _forget_backend()
     run = PipelineRun.objects.get(pk=run.pk)
     assert run.status == RunStatus.SUCCEEDED
     assert (run.chunks_total, run.chunks_done, run.customers_done) == (3, 3, 3)
