@@ -27,6 +27,7 @@ class PipelineConfig:
     annual_cost_of_capital: Decimal
     activity_model: str
     activity_date_field: str
+    activity_kinds: tuple[str, ...]
     churn_p_alive_threshold: Decimal
     churn_gap_multiple: Decimal
     churn_min_invoices: int
@@ -49,6 +50,7 @@ class PipelineConfig:
             annual_cost_of_capital=Decimal(str(settings.ANALYTICS_ANNUAL_COST_OF_CAPITAL)),
             activity_model=settings.ANALYTICS_ACTIVITY_MODEL,
             activity_date_field=settings.ANALYTICS_ACTIVITY_DATE_FIELD,
+            activity_kinds=tuple(settings.ANALYTICS_ACTIVITY_KINDS),
             churn_p_alive_threshold=Decimal(str(settings.ANALYTICS_CHURN_P_ALIVE_THRESHOLD)),
             churn_gap_multiple=Decimal(str(settings.ANALYTICS_CHURN_GAP_MULTIPLE)),
             churn_min_invoices=int(settings.ANALYTICS_CHURN_MIN_INVOICES),

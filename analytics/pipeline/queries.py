@@ -245,15 +245,14 @@ def _activity_counts(
     lookup = config.activity_date_field
     if _is_datetime(model, lookup):
         lookup += "__date"
-    rows = (
-        model.objects.filter(
-            customer_id__gte=first_id,
-            customer_id__lte=last_id,
-            **{f"{lookup}__gt": window.start, f"{lookup}__lte": window.as_of},
-        )
-        .values("customer_id")
-        .annotate(activities_12m=Count("pk"))
+    activities = model.objects.filter(
+        customer_id__gte=first_id,
+        customer_id__lte=last_id,
+        **{f"{lookup}__gt": window.start, f"{lookup}__lte": window.as_of},
     )
+    if config.activity_kinds and any(f.name == "kind" for f in model._meta.fields):
+        activities = activities.filter(kind__in=config.activity_kinds)
+    rows = activities.values("customer_id").annotate(activities_12m=Count("pk"))
     frame = pd.DataFrame.from_records(list(rows), columns=["customer_id", "activities_12m"])
     return frame.set_index("customer_id"), []
 

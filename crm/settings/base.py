@@ -412,9 +412,15 @@ ANALYTICS_COST_PER_ACTIVITY = read("ANALYTICS_COST_PER_ACTIVITY", default="8.00"
 ANALYTICS_COST_PER_DISPUTE = read("ANALYTICS_COST_PER_DISPUTE", default="50.00")
 ANALYTICS_ANNUAL_COST_OF_CAPITAL = read("ANALYTICS_ANNUAL_COST_OF_CAPITAL", default="0.08")
 # Collector activities counted in cost to serve: "app_label.Model" with a customer
-# foreign key and a date(time) field; blank while no activity log exists.
-ANALYTICS_ACTIVITY_MODEL = read("ANALYTICS_ACTIVITY_MODEL", default="")
+# foreign key and a date(time) field (blank: not counted), and the values of its
+# `kind` field that are a collector's work (notices have their own rate).
+ANALYTICS_ACTIVITY_MODEL = read(
+    "ANALYTICS_ACTIVITY_MODEL", default="receivables.CollectionActivity"
+)
 ANALYTICS_ACTIVITY_DATE_FIELD = read("ANALYTICS_ACTIVITY_DATE_FIELD", default="created_at")
+ANALYTICS_ACTIVITY_KINDS = read(
+    "ANALYTICS_ACTIVITY_KINDS", env.list, default=["call", "email", "note", "promise", "dispute"]
+)
 # Churn warning: P(alive) below the threshold for a customer with at least the
 # minimum number of invoices, or no invoice for more than the multiple of their usual gap.
 ANALYTICS_CHURN_P_ALIVE_THRESHOLD = read("ANALYTICS_CHURN_P_ALIVE_THRESHOLD", default="0.5")

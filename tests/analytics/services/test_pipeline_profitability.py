@@ -7,10 +7,12 @@ import pytest
 
 from analytics.models import CustomerMetrics
 from analytics.services.pipeline import pipeline_run_execute
+from receivables.models import CollectionActivity
 from tests.analytics.conftest import AS_OF, open_invoice, paid_invoice
 from tests.factories.customers import CustomerFactory
 from tests.factories.receivables import (
     AllocationFactory,
+    CollectionActivityFactory,
     CreditNoteFactory,
     DisputeFactory,
     DunningNoticeFactory,
@@ -93,3 +95,21 @@ def test_a_customer_whose_costs_exceed_margin_is_loss_making_with_its_components
     assert metrics.contribution == Decimal("-155.00")  # 1000 - 950 - 5 - 0 - 200
     assert metrics.is_loss_making is True
     assert metrics.write_offs == Decimal("200.00")
+
+
+def test_a_collectors_calls_count_in_cost_to_serve_but_notices_are_not_counted_twice(settings):
+    # given a customer a clerk called twice and wrote one note about, and whose
+    # reminder was logged on the timeline (notices have their own rate)
+    settings.ANALYTICS_COST_PER_ACTIVITY = "8.00"
+    customer = CustomerFactory()
+    paid_invoice(customer, issued=AS_OF - datetime.timedelta(days=60))
+    at = datetime.datetime(2026, 11, 1, 10, tzinfo=datetime.UTC)
+    for kind in ("call", "call", "note", "notice", "assignment"):
+        CollectionActivityFactory(customer=customer, kind=kind)
+    CollectionActivity.objects.filter(customer=customer).update(created_at=at)  # inside the window
+
+    # when
+    pipeline_run_execute(as_of=AS_OF)
+
+    # then: 1 invoice (5.00) + 3 collector activities (3 × 8.00)
+    assert CustomerMetrics.objects.get(customer=customer).cost_to_serve == Decimal("29.00")
