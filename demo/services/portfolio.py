@@ -16,8 +16,9 @@ from customers.models import Customer
 from demo.generator.assemble import TABLES, ChunkSpec, chunk_generate
 from demo.generator.pipeline import ahead
 from demo.generator.reps import sales_reps_ensure
-from demo.generator.timeline import Timeline
+from demo.generator.timeline import Timeline, add_months
 from demo.generator.writers import Encoded, writer_for_connection
+from demo.services.fx import demo_fx_rates_seed
 from receivables.services.balances import customer_balances_refresh
 
 CHUNK_SIZE = 10_000
@@ -177,6 +178,9 @@ def portfolio_seed(
         if progress:
             progress("building customer balances")
         customer_balances_refresh()
+        # Base-currency reporting (analytics) needs a rate for every ledger currency
+        # from the first day of the history on.
+        demo_fx_rates_seed(valid_from=add_months(options.as_of, -options.months - 1))
     writer.analyze()
     summary.created = True
     summary.rows = writer.rows_written
