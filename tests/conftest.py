@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 import pytest
 from django.db import connection
@@ -63,3 +64,51 @@ def client_for(db):
 @pytest.fixture
 def finance_admin(make_user):
     return make_user(roles.FINANCE_ADMIN)
+
+
+ROLE_MIGRATION_SUFFIX = "_roles"
+
+
+@pytest.fixture(scope="session")
+def role_migrations(django_db_setup, django_db_blocker) -> list[tuple[Callable, object]]:
+    """The RunPython steps of every app's ``*_roles`` data migration, with the
+    historical app registry they expect."""
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+    from django.db.migrations.operations import RunPython
+
+    with django_db_blocker.unblock():
+        loader = MigrationLoader(connection)
+        state_apps = loader.project_state().apps
+    steps = []
+    for key in sorted(loader.disk_migrations):
+        migration = loader.disk_migrations[key]
+        if migration.name.endswith(ROLE_MIGRATION_SUFFIX):
+            steps.extend(
+                (operation.code, state_apps)
+                for operation in migration.operations
+                if isinstance(operation, RunPython)
+            )
+    return steps
+
+
+@pytest.fixture
+def roles_recreated(transactional_db, role_migrations) -> None:
+    """Recreate the roles (groups and their permissions) for a transactional test.
+
+    Transactional tests (browser tests, real concurrent transactions) flush the
+    database after each one, roles included. Django's serialized
+    rollback cannot put them back here: while Playwright runs, the test body sees
+    another connection object than the one that holds the serialized data. So
+    the roles data migrations run again instead.
+    """
+    from django.contrib.auth.models import Group
+    from django.db import connection
+
+    from crm.roles import ROLES
+
+    if Group.objects.filter(name__in=ROLES).count() == len(ROLES):
+        return
+    with connection.schema_editor() as schema_editor:
+        for code, state_apps in role_migrations:
+            code(state_apps, schema_editor)

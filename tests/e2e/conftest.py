@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,7 +31,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 DEFAULT_TIMEOUT_MS = 15_000
-ROLE_MIGRATION_SUFFIX = "_roles"
 
 
 def _missing_browser_reason() -> str | None:
@@ -91,49 +90,9 @@ def browser() -> Iterator[object]:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
-@pytest.fixture(scope="session")
-def _role_migrations(django_db_setup, django_db_blocker) -> list[tuple[Callable, object]]:
-    """The RunPython steps of every app's ``*_roles`` data migration, with the
-    historical app registry they expect."""
-    from django.db import connection
-    from django.db.migrations.loader import MigrationLoader
-    from django.db.migrations.operations import RunPython
-
-    with django_db_blocker.unblock():
-        loader = MigrationLoader(connection)
-        state_apps = loader.project_state().apps
-    steps = []
-    for key in sorted(loader.disk_migrations):
-        migration = loader.disk_migrations[key]
-        if migration.name.endswith(ROLE_MIGRATION_SUFFIX):
-            steps.extend(
-                (operation.code, state_apps)
-                for operation in migration.operations
-                if isinstance(operation, RunPython)
-            )
-    return steps
-
-
 @pytest.fixture(autouse=True)
-def _roles(transactional_db, _role_migrations) -> None:
-    """Recreate the roles (groups and their permissions) before each browser test.
-
-    The live server needs committed data, so these tests are transactional and
-    the database is flushed after each one, roles included. Django's serialized
-    rollback cannot put them back here: while Playwright runs, the test body sees
-    another connection object than the one that holds the serialized data. So
-    the roles data migrations run again instead.
-    """
-    from django.contrib.auth.models import Group
-    from django.db import connection
-
-    from crm.roles import ROLES
-
-    if Group.objects.filter(name__in=ROLES).count() == len(ROLES):
-        return
-    with connection.schema_editor() as schema_editor:
-        for code, state_apps in _role_migrations:
-            code(state_apps, schema_editor)
+def _roles(roles_recreated) -> None:
+    """Every browser test starts with the roles in place (see ``roles_recreated``)."""
 
 
 @pytest.fixture

@@ -19,15 +19,18 @@ from receivables.models import (
     ActivityKind,
     CollectionActivity,
     CollectionCase,
-    DunningLevel,
+    CustomerDunningPolicy,
     DunningNotice,
 )
 from tests.factories.accounts import UserFactory
+from tests.factories.receivables import DunningLevelFactory
 from tests.receivables.collections.helpers import overdue_customer
 
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
+    # The flush after each transactional test removes the roles; put them back.
+    pytest.mark.usefixtures("roles_recreated"),
 ]
 
 THREADS = 6
@@ -85,7 +88,10 @@ def test_double_clicked_manual_send_writes_one_notice():
     # given
     customer = overdue_customer(days=10, total="100.00")
     manager = UserFactory(roles=[roles.CREDIT_MANAGER])
-    level = DunningLevel.objects.get(policy__is_default_for_tier="normal", position=2)
+    # a level 7 days after due, of a policy the customer is pinned to (the flush of
+    # earlier transactional tests may have taken the default policies with it)
+    level = DunningLevelFactory(offset_days=7)
+    CustomerDunningPolicy.objects.create(customer=customer, policy=level.policy)
     enqueued = []
 
     def send(_):
