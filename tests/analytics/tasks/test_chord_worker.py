@@ -35,6 +35,12 @@ def _database_url() -> str:
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
+def _result_backend_url() -> str:
+    """The run's result backend (CI names one), else Redis on the broker's URL;
+    the test process and the worker must use the same one."""
+    return os.environ.get("CELERY_RESULT_BACKEND") or settings.CELERY_BROKER_URL
+
+
 def _forget_backend() -> None:
     celery_app._local.__dict__.pop("backend", None)
     if getattr(celery_app, "_backend_cache", None) is not None:
@@ -49,7 +55,7 @@ def worker():
         "DJANGO_SETTINGS_MODULE": "crm.settings.test",
         "DATABASE_URL": _database_url(),
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "CELERY_RESULT_BACKEND": settings.CELERY_BROKER_URL,
+        "CELERY_RESULT_BACKEND": _result_backend_url(),
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "crm", "worker", "--pool=solo", "-Q", queue,
@@ -71,7 +77,7 @@ def worker():
 def test_the_chord_computes_every_chunk_on_the_worker_then_finalises(worker, settings):
     # given three customers in chunks of one, and a result backend (so: a chord)
     settings.ANALYTICS_CHUNK_SIZE = 1
-    settings.CELERY_RESULT_BACKEND = settings.CELERY_BROKER_URL
+    settings.CELERY_RESULT_BACKEND = _result_backend_url()
     settings.CELERY_TASK_ALWAYS_EAGER = False
     for _ in range(3):
         paid_invoice(CustomerFactory(), issued=AS_OF - datetime.timedelta(days=30))
@@ -83,7 +89,7 @@ def test_the_chord_computes_every_chunk_on_the_worker_then_finalises(worker, set
     }
     celery_app.conf.task_always_eager = False
     celery_app.conf.task_default_queue = worker
-    celery_app.conf.result_backend = settings.CELERY_BROKER_URL
+    celery_app.conf.result_backend = _result_backend_url()
     _forget_backend()  # the app caches its backend (per thread) on first use
     try:
         # when
