@@ -25,6 +25,7 @@ from analytics.services.fx import fx_rate_save
 from analytics.tiering.rules import GRADES, RuleSpec
 from analytics.tiering.services import (
     tier_rule_save,
+    tier_rule_set_edited,
     tier_rule_set_with,
     tier_rules_check,
     tier_rules_save,
@@ -146,13 +147,7 @@ class TierRuleListFormSet(forms.BaseModelFormSet):
         super().clean()
         if any(form.errors for form in self.forms):
             return
-        edited = {form.instance.pk: form.instance for form in self.forms}
-        specs = [
-            spec
-            for spec in tier_rule_set_with(rule=None, replacing_id=None, active=False)
-            if spec.rule_id not in edited
-        ]
-        specs += [RuleSpec.from_model(rule) for rule in edited.values() if rule.is_active]
+        specs = tier_rule_set_edited(rules=[form.instance for form in self.forms])
         try:
             tier_rules_check(rules=specs)
         except ApplicationError as error:
