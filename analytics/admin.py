@@ -22,9 +22,10 @@ from analytics.models import (
 )
 from analytics.resources import FxRateResource
 from analytics.services.fx import fx_rate_save
-from analytics.tiering.rules import GRADES, RuleSpec
+from analytics.tiering.rules import BOUND_FIELDS, GRADES, RuleSpec
 from analytics.tiering.services import (
     tier_rule_save,
+    tier_rule_set_edited,
     tier_rule_set_with,
     tier_rules_check,
     tier_rules_save,
@@ -35,14 +36,6 @@ from crm.admin import ServiceWritesMixin
 from crm.exceptions import ApplicationError
 from customers.models import Tier
 
-BOUND_FIELDS = [
-    "days_past_due_above",
-    "days_past_due_at_most",
-    "value_percentile_above",
-    "value_percentile_at_most",
-    "days_late_above",
-    "days_late_at_most",
-]
 GRADE_CHOICES = [(grade, grade or _("not graded")) for grade in GRADES]
 TIER_LABELS = dict(Tier.choices)
 
@@ -81,12 +74,7 @@ class TierRuleForm(forms.ModelForm):
             "position",
             "risk_grades",
             "on_hold",
-            "days_past_due_above",
-            "days_past_due_at_most",
-            "value_percentile_above",
-            "value_percentile_at_most",
-            "days_late_above",
-            "days_late_at_most",
+            *BOUND_FIELDS,
             "description",
         ]
 
@@ -146,13 +134,7 @@ class TierRuleListFormSet(forms.BaseModelFormSet):
         super().clean()
         if any(form.errors for form in self.forms):
             return
-        edited = {form.instance.pk: form.instance for form in self.forms}
-        specs = [
-            spec
-            for spec in tier_rule_set_with(rule=None, replacing_id=None, active=False)
-            if spec.rule_id not in edited
-        ]
-        specs += [RuleSpec.from_model(rule) for rule in edited.values() if rule.is_active]
+        specs = tier_rule_set_edited(rules=[form.instance for form in self.forms])
         try:
             tier_rules_check(rules=specs)
         except ApplicationError as error:

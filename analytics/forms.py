@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from analytics.kpis.customers import CUSTOMER_ORDERINGS
 from analytics.models import KpiDimension, RfmSegment, TierRule
+from analytics.tiering.rules import BOUND_FIELDS
 from customers.models import Tier
 
 _SORT_LABELS = {
@@ -73,11 +74,4 @@ class TierWhatIfForm(forms.Form):
     days_late_above = _bound(_("Weighted days late above"))
     days_late_at_most = _bound(_("Weighted days late at most"))
 
-    BOUNDS = (
-        "days_past_due_above",
-        "days_past_due_at_most",
-        "value_percentile_above",
-        "value_percentile_at_most",
-        "days_late_above",
-        "days_late_at_most",
-    )
+    BOUNDS = BOUND_FIELDS

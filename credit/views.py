@@ -78,34 +78,33 @@ def _post_service(
     return redirect("credit:customer", customer_id=customer_id)
 
 
-@login_required
-@permission_required("credit.place_credit_hold", raise_exception=True)
-@require_POST
-def hold_place(request: HttpRequest, customer_id: int) -> HttpResponse:
+def _post_hold(
+    request: HttpRequest, customer_id: int, service: Callable[..., object]
+) -> HttpResponse:
+    """Place or release the hold through ``service``, with the reason from the hold form."""
     form = HoldForm(request.POST)
     return _post_service(
         request,
         customer_id,
         form,
-        lambda: credit_hold_place(
+        lambda: service(
             customer_id=customer_id, reason=form.cleaned_data["reason"], user=request.user
         ),
     )
+
+
+@login_required
+@permission_required("credit.place_credit_hold", raise_exception=True)
+@require_POST
+def hold_place(request: HttpRequest, customer_id: int) -> HttpResponse:
+    return _post_hold(request, customer_id, credit_hold_place)
 
 
 @login_required
 @permission_required("credit.release_credit_hold", raise_exception=True)
 @require_POST
 def hold_release(request: HttpRequest, customer_id: int) -> HttpResponse:
-    form = HoldForm(request.POST)
-    return _post_service(
-        request,
-        customer_id,
-        form,
-        lambda: credit_hold_release(
-            customer_id=customer_id, reason=form.cleaned_data["reason"], user=request.user
-        ),
-    )
+    return _post_hold(request, customer_id, credit_hold_release)
 
 
 @login_required

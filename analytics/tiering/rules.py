@@ -33,6 +33,8 @@ NUMERIC = (
     ("value_percentile", "value percentile", Decimal(0), Decimal(100)),
     ("days_late", "weighted days late", Decimal(0), None),
 )
+# A rule's bound fields, in form order: days_past_due_above, days_past_due_at_most, ...
+BOUND_FIELDS = tuple(f"{prefix}_{side}" for prefix, *_ in NUMERIC for side in ("above", "at_most"))
 
 
 @dataclass(frozen=True)

@@ -14,22 +14,6 @@ from analytics.tiering.rules import RuleSpec, TierInputs, active_rules, decide, 
 from credit.models import CreditProfile
 from crm.exceptions import ValidationFailed
 
-RULE_FIELDS = [
-    "name",
-    "tier",
-    "is_active",
-    "position",
-    "risk_grades",
-    "on_hold",
-    "days_past_due_above",
-    "days_past_due_at_most",
-    "value_percentile_above",
-    "value_percentile_at_most",
-    "days_late_above",
-    "days_late_at_most",
-    "description",
-]
-
 
 def tier_rule_set_with(
     *, rule: RuleSpec | None, replacing_id: int | None, active: bool
@@ -41,6 +25,14 @@ def tier_rule_set_with(
     if rule is not None and active:
         rules.append(replace(rule, rule_id=replacing_id))
     return rules
+
+
+def tier_rule_set_edited(*, rules: Sequence[TierRule]) -> list[RuleSpec]:
+    """The active rule set as it would be with the edited ``rules`` saved over their rows."""
+    edited = {rule.pk for rule in rules if rule.pk is not None}
+    specs = [spec for spec in active_rules() if spec.rule_id not in edited]
+    specs += [RuleSpec.from_model(rule) for rule in rules if rule.is_active]
+    return specs
 
 
 def tier_rules_check(*, rules: Sequence[RuleSpec]) -> None:
@@ -84,10 +76,7 @@ def tier_rules_save(*, rules: Sequence[TierRule], check: bool = True) -> list[Ti
     """
     list(TierRule.objects.select_for_update().order_by("pk"))
     if check:
-        edited = {rule.pk: rule for rule in rules if rule.pk is not None}
-        specs = [spec for spec in active_rules() if spec.rule_id not in edited]
-        specs += [RuleSpec.from_model(rule) for rule in rules if rule.is_active]
-        tier_rules_check(rules=specs)
+        tier_rules_check(rules=tier_rule_set_edited(rules=rules))
     for rule in rules:
         rule.full_clean()
         rule.save()

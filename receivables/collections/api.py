@@ -282,7 +282,7 @@ class WorklistViewSet(ScopedViewSet):
         responses={200: _PanelSerializer, **error_responses(404)},
     )
     def retrieve(self, request: Request, pk: str | None = None) -> Response:
-        return Response(_PanelSerializer(customer_panel(customer=self.get_object())).data)
+        return self._case_response(self.get_object())
 
     def _case_response(self, customer: Customer) -> Response:
         return Response(_PanelSerializer(customer_panel(customer=customer)).data)

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import date
 from decimal import Decimal
+from functools import partial
 
 import pytest
-from django.db import connection
 
 from analytics.kpis.services import kpi_snapshot_take
 from analytics.models import KpiSnapshot
 from receivables.services import invoice_create
 from tests.factories.customers import CustomerFactory
+from tests.support.concurrency import run_concurrently
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -27,28 +27,11 @@ def test_concurrent_takes_of_one_day_both_succeed_with_one_set_of_rows(settings)
             customer=CustomerFactory(), number=f"C{number}", issue_date=date(2026, 6, 1),
             due_date=date(2026, 7, 1), total="100.00",
         )  # fmt: skip
-    barrier = threading.Barrier(4)
-    errors: list[BaseException] = []
-    stored: list[int] = []
 
-    def take() -> None:
-        try:
-            barrier.wait()
-            stored.append(kpi_snapshot_take(as_of=AS_OF))
-        except BaseException as error:  # reported below
-            errors.append(error)
-        finally:
-            connection.close()
+    # when four threads take the same day at the same moment (one that fails fails the test)
+    stored = run_concurrently([partial(kpi_snapshot_take, as_of=AS_OF)] * 4)
 
-    # when four threads take the same day at the same moment
-    threads = [threading.Thread(target=take) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    # then none failed and the day holds exactly one row per key, with the right figures
-    assert errors == []
+    # then the day holds exactly one row per key, with the right figures
     assert stored == [stored[0]] * 4
     assert KpiSnapshot.objects.filter(as_of=AS_OF).count() == stored[0]
     portfolio = KpiSnapshot.objects.get(as_of=AS_OF, dimension="portfolio", key="")

@@ -1,16 +1,17 @@
 """A chunk delivered twice at once (at-least-once broker) is written once: real threads on PostgreSQL."""
 
 import datetime
-import threading
+from functools import partial
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from analytics.models import CustomerMetrics, PipelineChunk, PipelineRun, TierChange, TierRule
 from analytics.services.pipeline import pipeline_chunk_process, pipeline_run_start
 from customers.models import Customer
 from tests.analytics.conftest import AS_OF, paid_invoice
 from tests.factories.customers import CustomerFactory
+from tests.support.concurrency import run_concurrently
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -25,25 +26,9 @@ def test_the_same_chunk_processed_twice_concurrently_is_written_once():
         paid_invoice(customer, issued=AS_OF - datetime.timedelta(days=30))
     run = pipeline_run_start(as_of=AS_OF)
     chunk = PipelineChunk.objects.get(run=run)
-    barrier = threading.Barrier(2)
-    written: list[int] = []
-    lock = threading.Lock()
-
-    def work():
-        try:
-            barrier.wait(timeout=10)
-            result = pipeline_chunk_process(chunk_id=chunk.pk)
-        finally:
-            connections.close_all()
-        with lock:
-            written.append(result)
 
     # when two workers process it at the same time
-    threads = [threading.Thread(target=work) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    written = run_concurrently([partial(pipeline_chunk_process, chunk_id=chunk.pk)] * 2)
 
     # then one wrote the three customers, the other found it done
     assert sorted(written) == [0, 3]

@@ -6,16 +6,10 @@ process computes the chunks and then runs the chord's finalisation callback.
 
 import datetime
 import os
-import signal
-import subprocess
-import sys
 import time
-import uuid
-from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from analytics.models import PipelineRun, RunStatus
 from analytics.services.pipeline import pipeline_run_start
@@ -23,16 +17,9 @@ from analytics.tasks import pipeline_run_dispatch
 from crm.celery import app as celery_app
 from tests.analytics.conftest import AS_OF, paid_invoice
 from tests.factories.customers import CustomerFactory
+from tests.support.celery_worker import celery_worker
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
-
-ROOT = Path(__file__).resolve().parents[3]
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def _result_backend_url() -> str:
@@ -49,29 +36,9 @@ def _forget_backend() -> None:
 
 @pytest.fixture
 def worker():
-    queue = f"test-{uuid.uuid4().hex[:8]}"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "crm.settings.test",
-        "DATABASE_URL": _database_url(),
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "CELERY_RESULT_BACKEND": _result_backend_url(),
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "crm", "worker", "--pool=solo", "-Q", queue,
-         "--loglevel=INFO", "--without-heartbeat", "--without-gossip", "--without-mingle"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-    try:
+    """A worker whose results go to Redis too (a chord needs a result backend)."""
+    with celery_worker(env={"CELERY_RESULT_BACKEND": _result_backend_url()}) as queue:
         yield queue
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            output, _ = process.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            output, _ = process.communicate()
-        print(output)
 
 
 def test_the_chord_computes_every_chunk_on_the_worker_then_finalises(worker, settings):

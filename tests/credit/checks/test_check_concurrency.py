@@ -1,43 +1,20 @@
 """The same order checked at the same moment on PostgreSQL: one stored answer, every
 caller gets it; different orders each get their own."""
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from credit.models import CreditCheck
 from credit.services import credit_check_run
 from tests.factories.accounts import UserFactory
 from tests.factories.credit import CreditProfileFactory
+from tests.support.concurrency import run_concurrently
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 THREADS = 6
-
-
-def _race(calls):
-    barrier = threading.Barrier(len(calls))
-    outcomes = []
-    lock = threading.Lock()
-
-    def work(call):
-        try:
-            barrier.wait(timeout=10)
-            check, created = call()
-            result = (check.pk, created)
-        finally:
-            connections.close_all()
-        with lock:
-            outcomes.append(result)
-
-    threads = [threading.Thread(target=work, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
 
 
 def test_the_same_order_checked_at_once_is_logged_once():
@@ -47,13 +24,14 @@ def test_the_same_order_checked_at_once_is_logged_once():
     user = UserFactory(is_superuser=True)
 
     # when six callers check the same order at the same moment
-    outcomes = _race([
+    results = run_concurrently([
         lambda: credit_check_run(
             customer_id=profile.customer_id, order_amount="100.00", currency="USD",
             order_reference="SO-RACE", user=user,
         )
         for _ in range(THREADS)
     ])  # fmt: skip
+    outcomes = [(check.pk, created) for check, created in results]
 
     # then one answer was stored and every caller got that one
     assert len(outcomes) == THREADS

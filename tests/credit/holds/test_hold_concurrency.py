@@ -3,17 +3,15 @@
 Real concurrent transactions, one connection per thread, released together by a barrier.
 """
 
-import threading
-
 import pytest
 from django.contrib.auth.models import Permission
-from django.db import connection, connections
+from django.db import connection
 
 from credit.models import CreditHoldEvent, CreditProfile, HoldSource
 from credit.services import credit_hold_place, credit_hold_place_automatic
-from crm.exceptions import ApplicationError
 from tests.factories.accounts import UserFactory
 from tests.factories.credit import CreditProfileFactory
+from tests.support.concurrency import run_concurrently
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -21,27 +19,11 @@ THREADS = 6
 
 
 def _race(calls):
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def work(call):
-        try:
-            barrier.wait(timeout=10)
-            result = "placed" if call() is not None else "skipped"
-        except ApplicationError as error:
-            result = f"{error.status_code}:{error.code}"
-        finally:
-            connections.close_all()
-        with lock:
-            outcomes.append(result)
-
-    threads = [threading.Thread(target=work, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
+    """What each call came to: a hold placed, skipped (already on hold), or refused."""
+    return run_concurrently(
+        [(lambda call=call: "placed" if call() is not None else "skipped") for call in calls],
+        refusals_as_outcomes=True,
+    )
 
 
 def test_concurrent_automatic_holds_place_exactly_one():

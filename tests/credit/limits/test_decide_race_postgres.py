@@ -6,20 +6,20 @@ other gets 409 and the limit changes once.
 """
 
 import importlib
-import threading
 from decimal import Decimal
+from functools import partial
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from credit.models import CreditLimitRequest, CreditProfile, LimitRequestStatus
 from credit.services import credit_limit_request_create, credit_limit_request_decide
 from crm import roles
-from crm.exceptions import ApplicationError
 from notifications.models import Notification
 from tests.factories.accounts import UserFactory
 from tests.factories.credit import CreditProfileFactory
 from tests.factories.customers import CustomerFactory
+from tests.support.concurrency import run_concurrently
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -37,33 +37,16 @@ def _roles():
 
 
 def _race(request_id: int, deciders: list, approvals: list[bool]) -> list[str]:
-    barrier = threading.Barrier(len(deciders))
-    outcomes: list[str] = []
-    lock = threading.Lock()
+    def decide(user, approve: bool) -> str:
+        credit_limit_request_decide(
+            request_id=request_id, user=user, approve=approve, comment="my call"
+        )
+        return "ok"
 
-    def work(user, approve):
-        try:
-            barrier.wait(timeout=10)
-            credit_limit_request_decide(
-                request_id=request_id, user=user, approve=approve, comment="my call"
-            )
-            result = "ok"
-        except ApplicationError as error:
-            result = f"{error.status_code}:{error.code}"
-        finally:
-            connections.close_all()
-        with lock:
-            outcomes.append(result)
-
-    threads = [
-        threading.Thread(target=work, args=(user, approve))
-        for user, approve in zip(deciders, approvals, strict=True)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
+    return run_concurrently(
+        [partial(decide, user, approve) for user, approve in zip(deciders, approvals, strict=True)],
+        refusals_as_outcomes=True,
+    )
 
 
 def _world(settings):
@@ -132,28 +115,15 @@ def test_two_finance_admins_giving_the_second_approval_at_once_one_wins(settings
 def test_two_requests_for_one_customer_at_once_leave_one_open(settings):
     _rep, customer = _world(settings)
     users = [UserFactory(roles=[roles.CREDIT_MANAGER]) for _ in range(THREADS)]
-    barrier = threading.Barrier(THREADS)
-    outcomes: list[str] = []
-    lock = threading.Lock()
 
-    def work(user):
-        try:
-            barrier.wait(timeout=10)
-            credit_limit_request_create(
-                customer_id=customer.pk, user=user, requested_limit="20000", reason="x"
-            )
-            result = "ok"
-        except ApplicationError as error:
-            result = f"{error.status_code}:{error.code}"
-        finally:
-            connections.close_all()
-        with lock:
-            outcomes.append(result)
+    def request(user) -> str:
+        credit_limit_request_create(
+            customer_id=customer.pk, user=user, requested_limit="20000", reason="x"
+        )
+        return "ok"
 
-    threads = [threading.Thread(target=work, args=(user,)) for user in users]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    outcomes = run_concurrently(
+        [partial(request, user) for user in users], refusals_as_outcomes=True
+    )
     assert sorted(outcomes) == ["409:limit_request_open"] * (THREADS - 1) + ["ok"]
     assert CreditLimitRequest.objects.filter(customer=customer).count() == 1

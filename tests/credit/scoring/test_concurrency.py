@@ -6,15 +6,16 @@ Real concurrent transactions, one database connection per thread, released toget
 
 from __future__ import annotations
 
-import threading
+from functools import partial
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from credit.models import CreditScore, CreditScoreLatest
 from credit.scoring.services import credit_scores_compute
 from tests.credit.scoring.ledger import AS_OF, invoice
 from tests.factories.customers import CustomerFactory
+from tests.support.concurrency import run_concurrently
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -26,18 +27,6 @@ def test_concurrent_scoring_runs_keep_the_latest_score_the_newest():
     assert connection.vendor == "postgresql"
     customers = [CustomerFactory() for _ in range(4)]
     invoice(customers[0], total="100.00", due=-90)
-    barrier = threading.Barrier(THREADS)
-    errors: list[BaseException] = []
-
-    def work(customer_ids):
-        try:
-            barrier.wait(timeout=10)
-            credit_scores_compute(as_of=AS_OF, customer_ids=customer_ids)
-        except BaseException as error:  # reported below
-            errors.append(error)
-        finally:
-            connections.close_all()
-
     jobs = [
         None,
         [customers[0].pk],
@@ -46,14 +35,12 @@ def test_concurrent_scoring_runs_keep_the_latest_score_the_newest():
         None,
         [customers[3].pk],
     ]
-    threads = [threading.Thread(target=work, args=(job,)) for job in jobs]
-    # when they race
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    # when they race (a run that fails fails the test)
+    run_concurrently(
+        [partial(credit_scores_compute, as_of=AS_OF, customer_ids=job) for job in jobs],
+        timeout=120,
+    )
     # then every run stored its scores, and each customer's latest is its newest score
-    assert errors == []
     expected = {customer.pk: 3 for customer in customers}
     expected[customers[0].pk] += 2
     expected[customers[1].pk] += 1

@@ -5,13 +5,10 @@ Real concurrent transactions, one connection per thread, released together by a
 barrier so they overlap (including the first creation of the case row).
 """
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from crm import roles
-from crm.exceptions import ApplicationError
 from customers.models import Customer
 from receivables.collections.services import collection_case_claim
 from receivables.dunning.manual import dunning_notice_send_manual
@@ -25,6 +22,7 @@ from receivables.models import (
 from tests.factories.accounts import UserFactory
 from tests.factories.receivables import DunningLevelFactory
 from tests.receivables.collections.helpers import overdue_customer
+from tests.support.concurrency import run_concurrently
 
 pytestmark = [
     pytest.mark.postgres,
@@ -37,27 +35,10 @@ THREADS = 6
 
 
 def _race(work, arguments):
-    barrier = threading.Barrier(len(arguments))
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def run(argument):
-        try:
-            barrier.wait(timeout=10)
-            result = work(argument)
-        except ApplicationError as error:
-            result = f"{error.status_code}:{error.code}"
-        finally:
-            connections.close_all()
-        with lock:
-            outcomes.append(result)
-
-    threads = [threading.Thread(target=run, args=(argument,)) for argument in arguments]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
+    return run_concurrently(
+        [(lambda argument=argument: work(argument)) for argument in arguments],
+        refusals_as_outcomes=True,
+    )
 
 
 def test_two_clerks_claiming_at_once_exactly_one_wins():

@@ -10,18 +10,14 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from aiosmtpd.controller import Controller
-from django.db import connection
 
-ROOT = Path(__file__).resolve().parents[3]
+from tests.support.celery_worker import ROOT, worker_queue, worker_start, worker_stop
 
 
 def free_port() -> int:
@@ -88,39 +84,31 @@ class SmtpServer:
         self._controller.stop()
 
 
-def database_url() -> str:
-    db = connection.settings_dict
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 class Workers:
     """Celery worker processes on a queue of their own."""
 
     def __init__(self, *, smtp_port: int, broker_url: str, extra_env: dict[str, str]) -> None:
-        self.queue = f"test-dunning-{uuid.uuid4().hex[:8]}"
+        self.queue = worker_queue("test-dunning")
         self.smtp_port = smtp_port
         self.broker_url = broker_url
         self.extra_env = extra_env
         self.processes: list[subprocess.Popen] = []
 
     def start(self, name: str = "w") -> subprocess.Popen:
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "tests.receivables.dunning.worker_settings",
-            "DATABASE_URL": database_url(),
-            "CELERY_BROKER_URL": self.broker_url,
-            "TEST_CELERY_QUEUE": self.queue,
-            "TEST_SMTP_PORT": str(self.smtp_port),
-            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-            **self.extra_env,
-        }
-        process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "crm", "worker", "--pool=solo",
-             "-Q", self.queue, "-n", f"{name}-{len(self.processes)}@%h", "--loglevel=INFO",
-             "--without-heartbeat", "--without-gossip", "--without-mingle"],
-            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        )  # fmt: skip
+        process = worker_start(
+            queue=self.queue,
+            broker_url=self.broker_url,
+            settings_module="tests.receivables.dunning.worker_settings",
+            name=f"{name}-{len(self.processes)}@%h",
+            env={
+                "TEST_CELERY_QUEUE": self.queue,
+                "TEST_SMTP_PORT": str(self.smtp_port),
+                "PYTHONPATH": os.pathsep.join(
+                    filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])
+                ),
+                **self.extra_env,
+            },
+        )
         self.processes.append(process)
         return process
 
@@ -130,17 +118,7 @@ class Workers:
         process.wait(timeout=10)
 
     def stop_all(self) -> str:
-        output = []
-        for process in self.processes:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-            try:
-                out, _ = process.communicate(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                out, _ = process.communicate()
-            output.append(out or "")
-        return "\n".join(output)
+        return "\n".join(worker_stop(process, timeout=30) for process in self.processes)
 
 
 def wait_until(condition: Callable[[], bool], *, timeout: float, what: str) -> None:

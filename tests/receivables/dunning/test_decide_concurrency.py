@@ -1,16 +1,16 @@
 """Two dunning runs racing on PostgreSQL on the same day write each notice once."""
 
 import datetime
-import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from receivables.dunning.services import dunning_run_decide
 from receivables.models import DunningNotice, DunningNoticeInvoice
 from tests.factories.customers import ContactFactory
 from tests.factories.receivables import InvoiceFactory
 from tests.receivables.dunning.factories import CustomerDunningPolicyFactory, DunningLevelFactory
+from tests.support.concurrency import run_concurrently
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -26,26 +26,13 @@ def test_concurrent_runs_on_the_same_day_write_each_notice_once():
         ContactFactory(customer=pin.customer)
         InvoiceFactory.create_batch(2, customer=pin.customer)
     run_date = datetime.date(2026, 10, 1)
-    barrier = threading.Barrier(RUNS)
-    errors: list[Exception] = []
 
-    def work():
-        try:
-            barrier.wait(timeout=10)
-            dunning_run_decide(run_date=run_date, enqueue=lambda notice_id: None)
-        except Exception as error:  # reported by the assertion below
-            errors.append(error)
-        finally:
-            connections.close_all()
+    def run() -> None:
+        dunning_run_decide(run_date=run_date, enqueue=lambda notice_id: None)
 
-    # when
-    threads = [threading.Thread(target=work) for _ in range(RUNS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    # when (a run that fails fails the test)
+    run_concurrently([run] * RUNS)
 
     # then
-    assert errors == []
     assert DunningNotice.objects.count() == 10
     assert DunningNoticeInvoice.objects.count() == 20

@@ -1,16 +1,15 @@
 """Several workers (threads, each with its own PostgreSQL connection) sending the
 same notices at once: each notice is sent exactly once."""
 
-import threading
-
 import pytest
 from django.core import mail
-from django.db import connection, connections
+from django.db import connection
 
 from receivables.dunning import sending
 from receivables.models import DunningNotice, DunningNoticeStatus
 from tests.factories.customers import ContactFactory, CustomerFactory
 from tests.factories.receivables import DunningNoticeFactory, DunningNoticeInvoiceFactory
+from tests.support.concurrency import run_concurrently
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -33,32 +32,20 @@ def test_racing_deliveries_of_the_same_notices_send_each_once():
         notice = DunningNoticeFactory(customer=customer)
         DunningNoticeInvoiceFactory(notice=notice)
         notices.append(notice)
-    barrier = threading.Barrier(WORKERS)
-    outcomes: list[str] = []
-    errors: list[Exception] = []
 
-    def work():
-        try:
-            barrier.wait(timeout=10)
-            for notice in notices:
-                try:
-                    outcomes.append(sending.dunning_notice_send(notice_id=notice.pk))
-                except sending.NoticeBusy:
-                    outcomes.append("busy")
-        except Exception as error:  # reported by the assertion below
-            errors.append(error)
-        finally:
-            connections.close_all()
+    def work() -> list[str]:
+        outcomes = []
+        for notice in notices:
+            try:
+                outcomes.append(sending.dunning_notice_send(notice_id=notice.pk))
+            except sending.NoticeBusy:
+                outcomes.append("busy")
+        return outcomes
 
-    # when
-    threads = [threading.Thread(target=work) for _ in range(WORKERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    # when (a worker that fails fails the test)
+    outcomes = [outcome for sent in run_concurrently([work] * WORKERS) for outcome in sent]
 
     # then: one message per notice, every notice sent once, the others saw it taken
-    assert errors == []
     assert len(mail.outbox) == NOTICES
     assert sorted(m.extra_headers["Message-ID"] for m in mail.outbox) == sorted(
         DunningNotice.objects.values_list("message_id", flat=True)

@@ -6,16 +6,17 @@ together by a barrier so they really overlap.
 
 import threading
 from decimal import Decimal
+from functools import partial
 
 import pytest
 from django.db import connection, connections
 from django.db.models import Sum
 
-from crm.exceptions import ApplicationError
 from receivables.models import Allocation, Invoice, Payment
 from receivables.services import allocation_create
 from tests.factories.customers import CustomerFactory
 from tests.factories.receivables import InvoiceFactory, PaymentFactory
+from tests.support.concurrency import run_concurrently
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -24,30 +25,19 @@ THREADS = 8
 
 def _race(jobs):
     """Run each (payment_id, invoice_id, amount) in its own thread and transaction."""
-    barrier = threading.Barrier(len(jobs))
-    outcomes: list[str] = []
-    lock = threading.Lock()
 
-    def work(payment_id, invoice_id, amount):
-        try:
-            payment = Payment.objects.get(pk=payment_id)
-            invoice = Invoice.objects.get(pk=invoice_id)
-            barrier.wait(timeout=10)
-            allocation_create(payment=payment, invoice=invoice, amount=amount)
-            result = "ok"
-        except ApplicationError as error:
-            result = f"{error.status_code}:{error.code}"
-        finally:
-            connections.close_all()
-        with lock:
-            outcomes.append(result)
+    def allocate(payment: Payment, invoice: Invoice, amount: str) -> str:
+        allocation_create(payment=payment, invoice=invoice, amount=amount)
+        return "ok"
 
-    threads = [threading.Thread(target=work, args=job) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
+    # each job its own fresh instances, loaded before the race starts
+    calls = [
+        partial(
+            allocate, Payment.objects.get(pk=payment_id), Invoice.objects.get(pk=invoice_id), amount
+        )
+        for payment_id, invoice_id, amount in jobs
+    ]
+    return run_concurrently(calls, refusals_as_outcomes=True)
 
 
 def test_concurrent_allocations_of_different_payments_never_over_apply_one_invoice():

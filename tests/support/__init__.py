@@ -1,0 +1,1 @@
+"""Helpers shared by tests of several apps (real threads, real worker processes)."""
