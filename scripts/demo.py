@@ -152,7 +152,7 @@ def _start_all() -> list[Process]:
             "beat",
             "--loglevel=info",
             "--scheduler",
-            "django_celery_beat.schedulers:DatabaseScheduler",
+            "crm.beat:SeedOnceDatabaseScheduler",
         ],
         beat_log,
     )

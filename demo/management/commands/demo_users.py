@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from crm.exceptions import ApplicationError
@@ -43,5 +45,5 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Integrator API token: {result.integrator_token}\n"
             f"  e.g. curl -H 'Authorization: Token {result.integrator_token}' "
-            "http://127.0.0.1:8000/api/v1/customers/"
+            f"http://127.0.0.1:{os.environ.get('DEMO_PORT', '8000')}/api/v1/customers/"
         )
