@@ -184,9 +184,12 @@ def _write_postgresql(
                 written += len(rows.customer_ids)
         cursor.execute(
             f"INSERT INTO {latest_table} (customer_id, score_id) "  # noqa: S608
-            f"SELECT customer_id, id FROM {score_table} WHERE id > %s "
+            # ORDER BY/LIMIT keep this an index range scan even while the table's
+            # statistics are stale (a plain "id > n" was planned as a full scan).
+            f"SELECT customer_id, id FROM (SELECT customer_id, id FROM {score_table} "
+            "WHERE id > %s ORDER BY id DESC LIMIT %s) AS new_scores "
             "ON CONFLICT (customer_id) DO UPDATE SET score_id = EXCLUDED.score_id",
-            [last_id],
+            [last_id, written],
         )
     return written
 
