@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -15,7 +17,7 @@ class CreditCheckForm(forms.Form):
         widget=forms.TextInput(attrs={"list": "customer-codes", "autocomplete": "off"}),
     )
     order_amount = forms.DecimalField(
-        label=_("Order amount"), max_digits=18, decimal_places=2, min_value=0.01
+        label=_("Order amount"), max_digits=18, decimal_places=2, min_value=Decimal("0.01")
     )
     currency = forms.CharField(
         label=_("Currency"),
