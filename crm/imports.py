@@ -19,6 +19,7 @@ from import_export import resources, widgets
 from import_export.results import Result
 
 from crm.exceptions import ApplicationError
+from crm.hooks import require_hook
 
 
 def error_messages(error: ApplicationError | ValidationError) -> dict[str, list[str]]:
@@ -240,10 +241,13 @@ class ServiceResource(resources.ModelResource):
             raise ValidationError(error_messages(error)) from error
         adopt(instance, saved)
 
-    def save_through_service(
-        self, instance: Model, *, is_create: bool, row: Any, user: Any
-    ) -> Model:
-        raise NotImplementedError
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        require_hook(
+            self,
+            "save_through_service",
+            "(instance, *, is_create, row, user) -> the saved object, calling the service",
+        )
 
     def after_import(self, dataset: Any, result: Result, **kwargs: Any) -> None:
         # ModelResource resets the table's id sequence to max(id) here, which can

@@ -18,6 +18,7 @@ from django.http import HttpRequest
 from django.utils.functional import cached_property
 from import_export.formats.base_formats import CSV, XLSX
 
+from crm.hooks import require_hook
 from crm.money import is_known_currency, quantize
 
 FILE_FORMATS = [CSV, XLSX]
@@ -93,8 +94,9 @@ class ExactKeySearchMixin:
     """Search by exact keys only (``exact_keys(term)`` -> a Q): each one an index
     lookup, since ``icontains`` on a table of millions is a full scan."""
 
-    def exact_keys(self, term: str) -> Q:
-        raise NotImplementedError
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        require_hook(self, "exact_keys", "(term: str) -> Q, the exact-key lookups of a search")
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet, search_term: str

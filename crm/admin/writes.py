@@ -18,6 +18,7 @@ from django.db.models import Model
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from crm.exceptions import ApplicationError
+from crm.hooks import require_hook
 from crm.imports import adopt, error_messages, flat_messages
 
 _REFUSAL = "_service_refusal"
@@ -88,10 +89,14 @@ class ServiceWritesMixin:
 
     form = ServiceModelForm
 
-    def save_through_service(
-        self, request: HttpRequest, obj: Model, form: forms.ModelForm, change: bool
-    ) -> Model:
-        raise NotImplementedError
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if type(self).save_model is ServiceWritesMixin.save_model:  # not saved its own way
+            require_hook(
+                self,
+                "save_through_service",
+                "(request, obj, form, change) -> the saved object, calling the model's service",
+            )
 
     def changeform_view(
         self,
