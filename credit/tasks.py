@@ -46,11 +46,3 @@ def credit_limits_expire() -> int:
     from credit.services import credit_limits_expire as _credit_limits_expire
 
     return _credit_limits_expire()
-
-
-# Credit scoring's tasks live in credit/scoring/tasks.py; importing them here registers them.
-from credit.scoring.tasks import (  # noqa: E402, F401
-    credit_scores_compute,
-    credit_scores_newly_overdue,
-    credit_scores_nightly,
-)

@@ -10,4 +10,4 @@ app = Celery("crm")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # Packages whose tasks live below an app's top level (by name, so crm imports no app).
-app.autodiscover_tasks(["analytics.kpis"])
+app.autodiscover_tasks(["analytics.kpis", "credit.scoring"])
