@@ -13,7 +13,7 @@ from django.utils import timezone
 from credit.events import credit_hold_changed
 from credit.models import CreditBacktest, CreditScore
 from credit.scoring.selectors import customers_newly_overdue_ids
-from credit.tasks import credit_scores_newly_overdue, credit_scores_nightly
+from credit.scoring.tasks import credit_scores_newly_overdue, credit_scores_nightly
 from receivables.services import allocation_create, payment_create
 from tests.factories.customers import CustomerFactory
 from tests.factories.receivables import InvoiceFactory
