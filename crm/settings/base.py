@@ -79,7 +79,11 @@ DATABASES = {
     "default": read_database_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"].setdefault("CONN_MAX_AGE", read("CONN_MAX_AGE", env.int, default=0))
+# PostgreSQL connections are kept between requests (a new one per request costs more
+# than a credit check); CONN_HEALTH_CHECKS replaces one that the server closed.
+_persistent = 0 if DATABASES["default"]["ENGINE"].endswith("sqlite3") else 60
+DATABASES["default"].setdefault("CONN_MAX_AGE", read("CONN_MAX_AGE", env.int, default=_persistent))
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server, the worker and beat share the demo database.
     DATABASES["default"]["OPTIONS"] = {
@@ -111,6 +115,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# ModelBackend with the permissions and roles of a user loaded in one query (crm/auth.py).
+AUTHENTICATION_BACKENDS = ["crm.auth.RoleBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -227,7 +233,7 @@ CELERY_BEAT_SCHEDULE = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so an unauthenticated request gets 401 with WWW-Authenticate.
-        "rest_framework.authentication.TokenAuthentication",
+        "crm.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["crm.api.permissions.DenyAll"],
