@@ -4,6 +4,8 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from crm import roles
+from crm.api.authentication import TokenAuthentication
+from customers.selectors import user_sees_all_customers
 from receivables.models import Invoice
 from tests.crm.api.support import assert_error
 from tests.factories.customers import CustomerFactory
@@ -122,3 +124,54 @@ def test_a_token_of_a_user_without_the_role_is_refused(api_client, make_user):
 
     # then the role decides
     assert_error(response, 403, "permission_denied")
+
+
+def test_a_token_of_an_inactive_user_is_refused(api_client, make_user):
+    # given an integrator with a token who has since been deactivated
+    user = make_user(roles.INTEGRATOR)
+    token = Token.objects.create(user=user)
+    type(user).objects.filter(pk=user.pk).update(is_active=False)
+
+    # when the token is used
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    response = api_client.get(reverse("customer-list"))
+
+    # then it is a 401 that says why
+    body = assert_error(response, 401, ("authentication_failed", "not_authenticated"))
+    assert "inactive" in body["message"]
+
+
+def test_a_token_request_reads_token_user_and_roles_in_one_query(
+    api_client, make_user, django_assert_max_num_queries
+):
+    # given an integrator's token
+    token = Token.objects.create(user=make_user(roles.INTEGRATOR))
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+
+    # when a customer list is read: token with its user and roles (1), count, page
+    with django_assert_max_num_queries(3):
+        response = api_client.get(reverse("customer-list"))
+
+    # then it is allowed
+    assert response.status_code == 200
+
+
+def test_the_token_user_carries_the_same_roles_as_a_fresh_load(
+    make_user, django_assert_num_queries
+):
+    # given a sales rep with a token
+    user = make_user(roles.SALES_REP)
+    token = Token.objects.create(user=user)
+
+    # when the token is authenticated (one query), then roles are asked for
+    with django_assert_num_queries(1):
+        authenticated, _token = TokenAuthentication().authenticate_credentials(token.key)
+        permissions = authenticated.get_all_permissions()
+        sees_all = user_sees_all_customers(authenticated)
+
+    # then they equal what a fresh user object loads
+    fresh = type(user).objects.get(pk=user.pk)
+    assert permissions == fresh.get_all_permissions()
+    assert permissions
+    assert not sees_all
+    assert _token.key == token.key
