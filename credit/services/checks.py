@@ -13,7 +13,6 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,6 +20,7 @@ from credit.models import CreditCheck, CreditCheckResult
 from credit.selectors import CreditPosition, credit_position_get
 from credit.services._input import clean_amount, clean_currency, clean_reference
 from credit.services.profiles import credit_profile_ensure
+from crm.db import insert_unless_exists
 from crm.exceptions import Conflict, NotFound
 from crm.money import quantize
 from customers.selectors import customer_list
@@ -122,26 +122,22 @@ def credit_check_run(
     position = _position(customer_id=customer_id, user=user, reference=reference)
     currency = clean_currency(currency=currency, expected=position.currency)
     amount = clean_amount(field="order_amount", amount=order_amount, currency=currency)
-    stored = CreditCheck.objects.filter(customer_id=customer_id, order_reference=reference).first()
-    if stored is not None:
-        return _same_order(stored, amount=amount, currency=currency), False
     reasons = credit_check_reasons(position=position, order_amount=amount)
-    try:
-        with transaction.atomic():
-            check = CreditCheck.objects.create(
-                customer_id=customer_id,
-                order_reference=reference,
-                order_amount=amount,
-                currency=currency,
-                result=CreditCheckResult.FAIL if reasons else CreditCheckResult.PASS,
-                credit_limit=position.credit_limit,
-                exposure=position.exposure,
-                available_credit=position.available_credit,
-                reasons=reasons,
-                requested_by=user if user.is_authenticated else None,
-            )
-    except IntegrityError:
-        # The same order was checked at the same moment: give that answer.
-        stored = CreditCheck.objects.get(customer_id=customer_id, order_reference=reference)
-        return _same_order(stored, amount=amount, currency=currency), False
-    return check, True
+    check = CreditCheck(
+        customer_id=customer_id,
+        order_reference=reference,
+        order_amount=amount,
+        currency=currency,
+        result=CreditCheckResult.FAIL if reasons else CreditCheckResult.PASS,
+        credit_limit=position.credit_limit,
+        exposure=position.exposure,
+        available_credit=position.available_credit,
+        reasons=reasons,
+        requested_by=user if user.is_authenticated else None,
+    )
+    # One statement whether the order is new, asked again, or checked at the same
+    # moment by another request: the stored answer wins and is given back.
+    if insert_unless_exists(check, unique_fields=["customer", "order_reference"]):
+        return check, True
+    stored = CreditCheck.objects.get(customer_id=customer_id, order_reference=reference)
+    return _same_order(stored, amount=amount, currency=currency), False

@@ -68,13 +68,12 @@ def test_the_check_runs_in_a_pinned_number_of_queries(
     client, _user = client_for(roles.INTEGRATOR)
     client.post(URL, _body(profile, order_reference="WARM-UP"), format="json")
 
-    # then a new check costs (permissions cached on the user since the warm-up):
-    # the visibility check (the user's roles), the one position query, the
-    # stored-answer lookup, savepoint + insert + release
-    with django_assert_num_queries(6):
+    # then a new check costs (the user's permissions and roles loaded once, with the
+    # warm-up): the one position query and one INSERT … ON CONFLICT DO NOTHING
+    with django_assert_num_queries(2):
         response = client.post(URL, _body(profile, order_reference="SO-2"), format="json")
     assert response.status_code == 201
-    # and a repeated one stops after the stored-answer lookup
+    # and a repeated one also reads the stored answer, which the insert left alone
     with django_assert_num_queries(3):
         response = client.post(URL, _body(profile, order_reference="SO-2"), format="json")
     assert response.status_code == 200
@@ -124,8 +123,8 @@ def test_a_sales_rep_lists_only_checks_of_their_customers(
     for target in (own, profile):
         assert admin.post(URL, _body(target, order_amount="1.00"), format="json").status_code == 201
 
-    # when the rep lists checks (user and group permissions, visibility, count, page)
-    with django_assert_num_queries(5):
+    # when the rep lists checks (permissions and roles in one query, count, page)
+    with django_assert_num_queries(3):
         response = client.get(URL)
 
     # then only the own customer's check is there

@@ -72,7 +72,7 @@ def test_list_is_scoped_and_pinned(client_for, profile, django_assert_num_querie
         OpenOrder.objects.create(
             customer=customer, external_reference="A", amount=1, currency="USD"
         )
-    # user and group permissions, visibility, count, page
-    with django_assert_num_queries(5):
+    # permissions and roles (one query), count, page
+    with django_assert_num_queries(3):
         response = client.get(reverse("open-order-list"))
     assert [row["customer"] for row in response.json()["results"]] == [own.pk]

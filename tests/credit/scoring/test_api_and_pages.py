@@ -62,8 +62,8 @@ def test_scores_filter_by_customer(scored, client_for):
 
 def test_scores_list_takes_a_fixed_number_of_queries(scored, client_for, django_assert_num_queries):
     client, _user = client_for(roles.CREDIT_MANAGER)
-    # permissions (user, group), visibility (groups), count, page
-    with django_assert_num_queries(5):
+    # permissions and roles (one query), count, page
+    with django_assert_num_queries(3):
         assert client.get("/api/v1/credit-scores/").status_code == 200
 
 
@@ -78,7 +78,7 @@ def test_latest_backtest_is_404_with_a_message_before_the_first_run(client_for):
 def test_backtests_list_newest_first(client_for, django_assert_num_queries):
     first, second = credit_backtest_run(as_of=AS_OF), credit_backtest_run(as_of=AS_OF)
     client, _user = client_for(roles.FINANCE_ADMIN)
-    with django_assert_num_queries(4):  # permissions (user, group), count, page
+    with django_assert_num_queries(3):  # permissions and roles, count, page
         rows = client.get("/api/v1/credit-backtests/").json()["results"]
     assert [row["id"] for row in rows] == [second.pk, first.pk]
     assert client.get("/api/v1/credit-backtests/latest/").json()["id"] == second.pk

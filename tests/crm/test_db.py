@@ -1,0 +1,67 @@
+"""Raw-SQL helpers of the hot paths build and store exactly what the ORM would."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+
+from credit.models import CreditCheck, CreditProfile
+from crm.db import insert_unless_exists, instance_from_row, select_columns
+from tests.factories.credit import CreditProfileFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_instance_from_a_raw_row_equals_the_orms():
+    # given a profile with a date, a decimal and a boolean (SQLite returns them as text/numbers)
+    profile = CreditProfileFactory(
+        credit_limit=Decimal("1234.50"),
+        is_on_hold=True,
+        hold_reason="late",
+        limit_expires_on=date(2027, 1, 31),
+    )
+
+    # when it is read with the helper's columns
+    sql = f"SELECT {select_columns(CreditProfile, 'p')} FROM {CreditProfile._meta.db_table} p"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} WHERE p.id = %s", [profile.pk])
+        built = instance_from_row(CreditProfile, cursor.fetchone())
+
+    # then every field has the ORM's value and type
+    orm = CreditProfile.objects.get(pk=profile.pk)
+    for name in [field.attname for field in CreditProfile._meta.concrete_fields]:
+        assert getattr(built, name) == getattr(orm, name), name
+        assert type(getattr(built, name)) is type(getattr(orm, name)), name
+    assert not built._state.adding
+
+
+def _check(profile, reference: str, amount: str = "10.00") -> CreditCheck:
+    return CreditCheck(
+        customer_id=profile.customer_id, order_reference=reference, order_amount=Decimal(amount),
+        currency=profile.currency, result="pass", credit_limit=Decimal("100.00"),
+        exposure=Decimal("0.00"), available_credit=Decimal("100.00"),
+        reasons=[{"code": "over_limit", "message": "über"}],
+    )  # fmt: skip
+
+
+def test_insert_unless_exists_stores_once_and_leaves_the_first_row_alone():
+    # given a profile
+    profile = CreditProfileFactory()
+
+    # when the same order reference is inserted twice, with another amount the second time
+    first = _check(profile, "SO-1")
+    stored = insert_unless_exists(first, unique_fields=["customer", "order_reference"])
+    second = _check(profile, "SO-1", amount="99.00")
+    again = insert_unless_exists(second, unique_fields=["customer", "order_reference"])
+
+    # then the first call stored it with its defaults, the second changed nothing
+    assert stored
+    assert not again
+    assert first.pk is not None
+    assert second.pk is None
+    row = CreditCheck.objects.get(pk=first.pk)
+    assert row.order_amount == Decimal("10.00")
+    assert row.reasons == [{"code": "over_limit", "message": "über"}]
+    assert row.created_at is not None
+    assert CreditCheck.objects.count() == 1
