@@ -72,8 +72,8 @@ def test_kpi_list_query_count_does_not_grow_with_rows(
         kpi_snapshot_take(as_of=date(2026, 6, day))
     client, _ = client_for(roles.FINANCE_ADMIN)
 
-    # when read: permissions (2), count (1), page (1)
-    with django_assert_num_queries(4):
+    # when read: permissions and roles (1), count (1), page (1)
+    with django_assert_num_queries(3):
         body = client.get(KPIS).json()
 
     # then
@@ -136,8 +136,8 @@ def test_metrics_list_query_count_does_not_grow_with_rows(
         metrics_for(CustomerFactory(sales_rep=UserFactory()))
     client, _ = client_for(roles.COLLECTIONS_CLERK)
 
-    # when read: permissions (2), visibility (1), count (1), page (1)
-    with django_assert_num_queries(5):
+    # when read: permissions and roles (1), count (1), page (1)
+    with django_assert_num_queries(3):
         body = client.get(METRICS).json()
 
     # then
@@ -164,8 +164,8 @@ def test_short_lists_query_count_does_not_grow_with_rows(
         loss_maker(CustomerFactory(), f"-{index + 1}.00", is_churn_warning=True)
     client, _ = client_for(roles.FINANCE_ADMIN)
 
-    # when read: permissions (2), visibility (1), count (1), page (1)
-    with django_assert_num_queries(5):
+    # when read: permissions and roles (1), count (1), page (1)
+    with django_assert_num_queries(3):
         body = client.get(url).json()
 
     # then
@@ -180,8 +180,8 @@ def test_pipeline_run_list_query_count_does_not_grow_with_rows(
         pipeline_run(status=RunStatus.SUCCEEDED, done=4, total=4)
     client, _ = client_for(roles.CREDIT_MANAGER)
 
-    # permissions (2), count (1), page (1)
-    with django_assert_num_queries(4):
+    # permissions and roles (1), count (1), page (1)
+    with django_assert_num_queries(3):
         body = client.get(RUNS).json()
 
     assert body["count"] == runs

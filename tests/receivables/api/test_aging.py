@@ -260,9 +260,9 @@ def test_query_count_does_not_grow_with_rows(
         customer_balances_refresh()
     client, _ = client_for(roles.COLLECTIONS_CLERK)
 
-    # when the report is read: permissions (2), balances fresh? (1), visibility (1),
+    # when the report is read: permissions and roles (1), balances fresh? (1),
     # totals (1), count (1), rows (1)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(5):
         response = client.get(URL, {"group_by": "customer"})
 
     # then every customer has a row

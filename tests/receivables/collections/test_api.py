@@ -62,10 +62,10 @@ def test_list_query_count_is_pinned(client_for, portfolio, django_assert_num_que
     for index in range(5):
         overdue_customer(days=5 + index, total="100.00")
 
-    # when / then: permissions (user's and group's), visibility, ranking
+    # when / then: permissions and roles (one query), ranking
     # (escalated, sample, others), rows shown, oldest invoices, broken promises,
     # escalations
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(8):
         response = client.get(reverse("worklist-list"))
     assert len(response.json()["results"]) == 8
 
@@ -196,8 +196,8 @@ def test_activity_list_is_scoped_and_its_query_count_pinned(
     rep_client, rep = client_for(roles.SALES_REP)
     type(portfolio[0]).objects.filter(pk=portfolio[0].pk).update(sales_rep=rep)
 
-    # when / then: permissions (user's and group's), visibility, count, page
-    with django_assert_num_queries(5):
+    # when / then: permissions and roles (one query), count, page
+    with django_assert_num_queries(3):
         response = clerk_client.get(reverse("collection-activity-list"))
     assert response.json()["count"] == 6
     mine = rep_client.get(reverse("collection-activity-list")).json()
