@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import http.client
 import json
+import multiprocessing
 import os
 import random
 import socket
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -131,39 +131,47 @@ def _start_server(url: str, port: int) -> subprocess.Popen:
     raise Unavailable("gunicorn did not start within 60 s")
 
 
+def _client(port: int, per_client: int, make_request, index: int, barrier, results) -> None:
+    """One client: its own process (no GIL shared with the other clients), one
+    connection, requests back to back; puts (latencies, errors, start, end)."""
+    rng = random.Random(index)  # picks customers, not secrets
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    samples, errors = [], []
+    barrier.wait()
+    began = time.perf_counter()
+    for n in range(per_client):
+        method, path, body, expected = make_request(index, n, rng)
+        started = time.perf_counter()
+        connection.request(method, path, body=body, headers=HEADERS)
+        response = connection.getresponse()
+        payload = response.read()
+        samples.append(time.perf_counter() - started)
+        if response.status not in expected:
+            errors.append(f"{response.status} {payload[:200]!r}")
+    connection.close()
+    results.put((samples, errors, began, time.perf_counter()))
+
+
 def _phase(port: int, clients: int, per_client: int, make_request) -> dict[str, float]:
-    """``clients`` threads, each on its own keep-alive connection; latency of every request."""
-    samples: list[float] = []
-    errors: list[str] = []
-    lock = threading.Lock()
-    barrier = threading.Barrier(clients)
+    """``clients`` client processes, each on its own connection; latency of every request.
 
-    def work(index: int) -> None:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        mine = []
-        barrier.wait()
-        for n in range(per_client):
-            method, path, body, expected = make_request(index, n)
-            headers = dict(HEADERS)
-            started = time.perf_counter()
-            connection.request(method, path, body=body, headers=headers)
-            response = connection.getresponse()
-            payload = response.read()
-            mine.append(time.perf_counter() - started)
-            if response.status not in expected:
-                with lock:
-                    errors.append(f"{response.status} {payload[:200]!r}")
-        connection.close()
-        with lock:
-            samples.extend(mine)
-
-    threads = [threading.Thread(target=work, args=(index,)) for index in range(clients)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
+    Processes, not threads: with threads the clients' own wait for the GIL showed
+    up as server latency."""
+    context = multiprocessing.get_context("fork")
+    barrier = context.Barrier(clients)
+    results = context.Queue()
+    processes = [
+        context.Process(target=_client, args=(port, per_client, make_request, i, barrier, results))
+        for i in range(clients)
+    ]
+    for process in processes:
+        process.start()
+    outcomes = [results.get(timeout=600) for _ in processes]
+    for process in processes:
+        process.join()
+    samples = [sample for outcome in outcomes for sample in outcome[0]]
+    errors = [error for outcome in outcomes for error in outcome[1]]
+    elapsed = max(o[3] for o in outcomes) - min(o[2] for o in outcomes)
     if errors:
         raise RuntimeError(f"{len(errors)} requests failed, first: {errors[0]}")
     samples.sort()
@@ -189,16 +197,15 @@ def run(*, scale: str = "small", keep_database: bool = False) -> Result:
         "Authorization": f"Token {prepared['token']}", "Content-Type": "application/json",
         "Host": "127.0.0.1",
     })  # fmt: skip
-    rng = random.Random(5)  # picks customers, not secrets
     run_id = f"bench-{int(time.time())}"
     per_client = REQUESTS_PER_CLIENT[scale]
 
-    def baseline(index: int, n: int):
+    def baseline(index: int, n: int, rng: random.Random):
         customer_id, _currency = rng.choice(customers)
         return "GET", f"/api/v1/customers/{customer_id}/", None, (200,)
 
     def check_for(clients: int):
-        def check(index: int, n: int):
+        def check(index: int, n: int, rng: random.Random):
             customer_id, currency = rng.choice(customers)
             body = json.dumps({
                 "customer": customer_id, "order_amount": f"{rng.randint(100, 50_000)}.00",
@@ -212,8 +219,9 @@ def run(*, scale: str = "small", keep_database: bool = False) -> Result:
     server = _start_server(url, port)
     measured: dict[str, dict] = {}
     try:
-        _phase(port, 2, 20, baseline)  # warm both workers up
-        _phase(port, 2, 20, check_for(0))
+        # Warm every worker up (each imports the URL conf on its first request).
+        _phase(port, 2 * WORKERS, 20, baseline)
+        _phase(port, 2 * WORKERS, 20, check_for(0))
         for clients in (1, 8):
             measured[f"baseline_{clients}"] = _phase(port, clients, per_client, baseline)
             measured[f"check_{clients}"] = _phase(port, clients, per_client, check_for(clients))
