@@ -34,7 +34,10 @@ def derive(customers: pd.DataFrame) -> pd.DataFrame:
         has_invoices, customers["margin_all"] / customers["invoices_all"].clip(lower=1), np.nan
     )
     customers["fx_missing"] = pd.Series(
-        [tuple(sorted(value.split(","))) if value else () for value in customers["fx_missing"]],
+        [
+            tuple(sorted(value.split(","))) if isinstance(value, str) and value else ()
+            for value in customers["fx_missing"]
+        ],
         index=customers.index,
         dtype=object,
     )

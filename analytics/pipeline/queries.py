@@ -295,7 +295,7 @@ def _activity_counts(*, window: Window, config: PipelineConfig, params: dict) ->
 
     Returns the SELECT (an empty one when none is configured) and the problems met.
     """
-    none = "SELECT NULL AS customer_id, 0 AS activities_12m WHERE 1 = 0"
+    none = "SELECT CAST(NULL AS BIGINT) AS customer_id, 0 AS activities_12m WHERE 1 = 0"
     if not config.activity_model:
         return none, []
     try:
@@ -372,14 +372,3 @@ def _financing() -> str:
         f"(paid_late_amount_days + open_late_amount_days)"
         f" * {dialect.exact_number('%(capital_per_day)s')}"
     )
-
-
-def to_decimal(value) -> Decimal:
-    """A SQL aggregate as an exact Decimal (SQLite returns floats for decimal sums)."""
-    if value is None or (isinstance(value, float) and value != value):
-        return Decimal(0)
-    if isinstance(value, Decimal):
-        return value
-    if isinstance(value, int):
-        return Decimal(value)
-    return Decimal(repr(float(value))).quantize(Decimal("0.0001"))

@@ -58,7 +58,12 @@ def stage_create(
     )
     table = connection.ops.quote_name(stage_table(run_id))
     unlogged = "UNLOGGED " if dialect.is_postgresql() else ""
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        if dialect.is_postgresql():
+            # Measured on 2M invoices: JIT-compiling this one statement took longer (~3 s)
+            # than running it, and the default work_mem made its sorts and hashes spill.
+            cursor.execute("SET LOCAL jit = off")
+            cursor.execute("SET LOCAL work_mem = '64MB'")
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
         cursor.execute(f"CREATE {unlogged}TABLE {table} AS {statement.sql}", statement.params)
         if dialect.is_postgresql():
@@ -176,12 +181,15 @@ def stage_chunk(*, run_id: int, first_id: int, last_id: int) -> pd.DataFrame:
         SELECT {", ".join(expressions)}, c.risk_grade, c.tier, c.sales_rep_id,
                CASE WHEN h.is_on_hold THEN 1 ELSE 0 END
           FROM {table} s
-          JOIN {Customer._meta.db_table} c ON c.id = s.customer_id
-          LEFT JOIN {CreditProfile._meta.db_table} h ON h.customer_id = s.customer_id
+          JOIN {Customer._meta.db_table} c
+            ON c.id = s.customer_id AND c.id BETWEEN %s AND %s
+          LEFT JOIN {CreditProfile._meta.db_table} h
+            ON h.customer_id = s.customer_id AND h.customer_id BETWEEN %s AND %s
          WHERE s.customer_id BETWEEN %s AND %s
          ORDER BY s.customer_id
     """
     columns = [*names, "risk_grade", "current_tier", "sales_rep_id", "is_on_hold"]
-    frame = _typed(_read(sql, [first_id, last_id], columns))
+    # The range on every table lets each one be read by its index, not scanned whole.
+    frame = _typed(_read(sql, [first_id, last_id] * 3, columns))
     frame["is_on_hold"] = frame["is_on_hold"].fillna(0).astype(bool)
     return frame

@@ -16,8 +16,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 
-import numpy as np
 import pandas as pd
 from django.db import connection
 from django.utils import timezone
@@ -55,43 +55,47 @@ TEXT_COLUMNS = [name for name, kind in LOAD_COLUMNS.items() if kind == "TEXT"]
 
 
 def load_csv(customers: pd.DataFrame) -> str:
-    """The chunk's statistics as CSV in LOAD_COLUMNS order (floats with six decimals)."""
-    frame = pd.DataFrame(
-        {
-            "customer_id": customers.index.to_numpy(),
-            **{
-                name: pd.array(
-                    np.round(customers[name].to_numpy(dtype=float)), dtype="Float64"
-                ).astype("Int64")
-                for name in ("r_score", "f_score", "m_score")
-            },
-            "rfm_segment": customers["rfm_segment"].to_numpy(),
-            "clv": _finite(customers["clv"]),
-            "clv_method": customers["clv_method"].to_numpy(),
-            "expected_invoices": _finite(customers["expected_invoices"]),
-            "probability_alive": _finite(customers["probability_alive"]),
-            "expected_margin_per_invoice": _finite(customers["expected_margin_per_invoice"]),
-            "usual_gap_days": _finite(customers["usual_gap_days"]),
-            "is_churn_warning": customers["is_churn_warning"].to_numpy(dtype=bool).astype(int),
-            "churn_reason": [reason[:255] for reason in customers["churn_reason"]],
-            "value_percentile": _finite(customers["value_percentile"]),
-            "tier": customers["tier_decided"].to_numpy(),
-            "tier_rule_id": pd.array(customers["tier_rule_id"].to_numpy(), dtype="Int64"),
-            "tier_rule_name": customers["tier_rule_name"].to_numpy(),
-            "notes": [
-                json.dumps(notes, ensure_ascii=False) if notes else "[]"
-                for notes in customers["notes"]
-            ],
-        }
-    )
+    """The chunk's statistics as CSV in LOAD_COLUMNS order (floats with six decimals, as before)."""
+    columns = {
+        "customer_id": customers.index.tolist(),
+        **{name: _integers(customers[name]) for name in ("r_score", "f_score", "m_score")},
+        "rfm_segment": customers["rfm_segment"].tolist(),
+        "clv": _six_decimals(customers["clv"]),
+        "clv_method": customers["clv_method"].tolist(),
+        "expected_invoices": _six_decimals(customers["expected_invoices"]),
+        "probability_alive": _six_decimals(customers["probability_alive"]),
+        "expected_margin_per_invoice": _six_decimals(customers["expected_margin_per_invoice"]),
+        "usual_gap_days": _six_decimals(customers["usual_gap_days"]),
+        "is_churn_warning": customers["is_churn_warning"].to_numpy(dtype=bool).astype(int).tolist(),
+        "churn_reason": [reason[:255] for reason in customers["churn_reason"]],
+        "value_percentile": _six_decimals(customers["value_percentile"]),
+        "tier": customers["tier_decided"].tolist(),
+        "tier_rule_id": [
+            None if value is None else int(value) for value in customers["tier_rule_id"]
+        ],
+        "tier_rule_name": customers["tier_rule_name"].tolist(),
+        "notes": [
+            json.dumps(notes, ensure_ascii=False) if notes else "[]" for notes in customers["notes"]
+        ],
+    }
     buffer = io.StringIO()
-    frame.to_csv(buffer, header=False, index=False, float_format="%.6f", lineterminator="\n")
+    csv.writer(buffer, lineterminator="\n").writerows(zip(*columns.values(), strict=True))
     return buffer.getvalue()
 
 
-def _finite(values: pd.Series) -> np.ndarray:
-    array = values.to_numpy(dtype=float)
-    return np.where(np.isfinite(array), array, np.nan)
+def _six_decimals(values: pd.Series) -> list[str | None]:
+    """Each float as text with six decimals (None when not finite): the old write's first step."""
+    return [
+        f"{value:.6f}" if math.isfinite(value) else None
+        for value in values.to_numpy(dtype=float).tolist()
+    ]
+
+
+def _integers(values: pd.Series) -> list[int | None]:
+    return [
+        int(value) if math.isfinite(value) else None
+        for value in values.to_numpy(dtype=float).tolist()
+    ]
 
 
 def metrics_upsert(customers: pd.DataFrame, run: PipelineRun) -> None:
