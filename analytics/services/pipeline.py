@@ -141,7 +141,10 @@ def pipeline_chunk_process(*, chunk_id: int) -> int:
 
 @transaction.atomic
 def _chunk_write(chunk_id: int) -> int:
-    chunk = PipelineChunk.objects.select_for_update().select_related("run").get(pk=chunk_id)
+    # of=("self",): lock the chunk only; locking the joined run row too serialised the chunks.
+    chunk = (
+        PipelineChunk.objects.select_for_update(of=("self",)).select_related("run").get(pk=chunk_id)
+    )
     if chunk.status == ChunkStatus.DONE:
         return 0
     run = chunk.run
