@@ -47,11 +47,15 @@ def any_true(condition: str) -> str:
     return f"MAX(CASE WHEN {condition} THEN 1 ELSE 0 END)"
 
 
-def distinct_list(expression: str) -> str:
-    """The distinct non-NULL values of the group joined by commas (order not guaranteed)."""
+def comma_list(expression: str) -> str:
+    """The non-NULL values of the group joined by commas (order and repeats not settled).
+
+    Not DISTINCT: a DISTINCT aggregate makes PostgreSQL sort each group (measured: ~1 s
+    over 100,000 customers); the reader removes repeats.
+    """
     if is_postgresql():
-        return f"string_agg(DISTINCT {expression}, ',')"
-    return f"group_concat(DISTINCT {expression})"
+        return f"string_agg({expression}, ',')"
+    return f"group_concat({expression}, ',')"
 
 
 def to_float(expression: str) -> str:

@@ -35,7 +35,7 @@ def derive(customers: pd.DataFrame) -> pd.DataFrame:
     )
     customers["fx_missing"] = pd.Series(
         [
-            tuple(sorted(value.split(","))) if isinstance(value, str) and value else ()
+            tuple(sorted(set(value.split(",")))) if isinstance(value, str) and value else ()
             for value in customers["fx_missing"]
         ],
         index=customers.index,

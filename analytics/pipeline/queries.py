@@ -8,7 +8,7 @@ one row per customer with the exact (unrounded) money figures of DESIGN §8.
 :mod:`analytics.pipeline.stage` stores its result for the run.
 
 A currency without a rate is never taken as 1: that customer's money is NULL
-and ``fx_missing`` lists the currencies (comma-separated).
+and ``fx_missing`` lists the currencies (comma-separated, possibly repeated).
 
 Only table names from model metadata and fixed SQL fragments are interpolated
 into the statement; every value is a query parameter.
@@ -203,6 +203,9 @@ def _allocations() -> str:
            AND i.issue_date > %(start)s AND i.issue_date <= %(as_of)s
            AND a.unapplied_at IS NULL
            AND a.allocated_on > i.due_date
+           -- implied (due >= issue > start), but lets the allocations be filtered
+           -- before the join: half of them are older than the window
+           AND a.allocated_on > %(start)s
          GROUP BY i.customer_id, i.currency
     """
 
@@ -259,7 +262,7 @@ def _converted() -> str:
                SUM(m.invoices_12m) AS invoices_12m,
                MAX(m.max_days_past_due) AS max_days_past_due,
                {dialect.any_true("r.rate IS NULL")} AS has_fx_missing,
-               {dialect.distinct_list("CASE WHEN r.rate IS NULL THEN m.currency END")}
+               {dialect.comma_list("CASE WHEN r.rate IS NULL THEN m.currency END")}
                    AS fx_missing,
                {money}
           FROM money m

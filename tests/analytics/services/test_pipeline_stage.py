@@ -19,6 +19,7 @@ from analytics.services.pipeline import (
 )
 from tests.analytics.conftest import AS_OF, open_invoice, paid_invoice
 from tests.factories.customers import CustomerFactory
+from tests.factories.receivables import CreditNoteFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -183,6 +184,8 @@ def test_a_currency_without_a_rate_leaves_only_that_customers_money_empty():
     paid_invoice(mixed, issued=AS_OF - datetime.timedelta(days=30))
     pounds = open_invoice(mixed, issued=AS_OF - datetime.timedelta(days=10))
     type(pounds).objects.filter(pk=pounds.pk).update(currency="GBP")
+    note = CreditNoteFactory(customer=mixed, amount=Decimal("10.00"), issue_date=AS_OF)
+    type(note).objects.filter(pk=note.pk).update(currency="GBP")  # GBP from two sources
     plain = CustomerFactory(currency="USD")
     paid_invoice(plain, issued=AS_OF - datetime.timedelta(days=30))
 
@@ -195,7 +198,10 @@ def test_a_currency_without_a_rate_leaves_only_that_customers_money_empty():
     assert metrics.contribution is None
     assert metrics.cost_to_serve == Decimal("10.00")  # counts need no rate
     assert metrics.frequency_12m == 2
-    assert metrics.notes[0].startswith("No FX rate for GBP on or before 2026-11-20")
+    assert metrics.notes == [
+        "No FX rate for GBP on or before 2026-11-20: money figures not computed.",
+        "Value percentile unknown (no converted margin): taken as 0 for tiers.",
+    ]
     assert CustomerMetrics.objects.get(customer=plain).revenue_net == Decimal("1000.00")
     assert any("for GBP: the money figures of 1 customer(s)" in p for p in run.problems)
 
