@@ -107,10 +107,11 @@ def _clv(customers: pd.DataFrame, config: PipelineConfig, parameters: dict) -> N
     if fitted is not None and spend is not None:
         x, t_x, age = (customers[c].to_numpy(dtype=float) for c in ("x", "t_x", "age"))
         rows = has_invoices
+        alive_rows = bgnbd.probability_alive(fitted, x[rows], t_x[rows], age[rows])
         cumulative = np.zeros((horizon + 1, int(rows.sum())))
         for month in range(1, horizon + 1):
             cumulative[month] = bgnbd.expected_transactions(
-                fitted, month * WEEKS_PER_MONTH, x[rows], t_x[rows], age[rows]
+                fitted, month * WEEKS_PER_MONTH, x[rows], t_x[rows], age[rows], alive=alive_rows
             )
         per_month = np.diff(cumulative, axis=0)
         mean_margin = customers["mean_margin"].to_numpy(dtype=float)[rows]
@@ -124,7 +125,7 @@ def _clv(customers: pd.DataFrame, config: PipelineConfig, parameters: dict) -> N
             mean_margin,
         )
         expected[rows] = cumulative[horizon]
-        alive[rows] = bgnbd.probability_alive(fitted, x[rows], t_x[rows], age[rows])
+        alive[rows] = alive_rows
         margin[rows] = expected_margin
         clv[rows] = (per_month * discounts[:, None]).sum(axis=0) * expected_margin
         method[rows] = ClvMethod.BGNBD_GG.value
