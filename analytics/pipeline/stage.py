@@ -70,7 +70,9 @@ def stage_create(
         cursor.execute(f"CREATE {unlogged}TABLE {table} AS {statement.sql}", statement.params)
         if dialect.is_postgresql():
             cursor.execute(f"ALTER TABLE {table} ADD PRIMARY KEY (customer_id)")
-            cursor.execute(f"ANALYZE {table}")
+            # Statistics of the key only: the chunks' reads and joins go by customer id, and
+            # analysing every numeric column took ten times as long (0.36 s).
+            cursor.execute(f"ANALYZE {table} (customer_id)")
         else:
             name = connection.ops.quote_name(f"{stage_table(run_id)}_customer")
             cursor.execute(f"CREATE UNIQUE INDEX {name} ON {table} (customer_id)")
