@@ -41,8 +41,16 @@ def stage_table(run_id: int) -> str:
 
 
 def stage_exists(*, run_id: int) -> bool:
+    """Whether the run's stage is there (asked of the catalogue by name: every chunk asks)."""
     with connection.cursor() as cursor:
-        return stage_table(run_id) in connection.introspection.table_names(cursor)
+        if dialect.is_postgresql():
+            cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [stage_table(run_id)])
+        else:
+            cursor.execute(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = %s",
+                [stage_table(run_id)],
+            )
+        return bool(cursor.fetchone()[0])
 
 
 def stage_create(
