@@ -50,8 +50,8 @@ def any_true(condition: str) -> str:
 def comma_list(expression: str) -> str:
     """The non-NULL values of the group joined by commas (order and repeats not settled).
 
-    Not DISTINCT: a DISTINCT aggregate makes PostgreSQL sort each group (measured: ~1 s
-    over 100,000 customers); the reader removes repeats.
+    Not DISTINCT: a DISTINCT aggregate makes PostgreSQL sort the groups (the step took
+    1.0-1.2 s with it, 0.6 s without, for 100,000 customers); the reader removes repeats.
     """
     if is_postgresql():
         return f"string_agg({expression}, ',')"

@@ -1,11 +1,12 @@
 """Running the nightly pipeline: plan and first pass, chunks (retryable), finalisation.
 
-``pipeline_run_start`` plans the chunks and fits the portfolio's parameters;
+``pipeline_run_start`` plans the chunks, builds the run's stage (every
+customer's aggregates, once) and fits the portfolio's parameters;
 ``pipeline_chunk_process`` computes and writes one chunk (idempotent: a done
 chunk is skipped, so a retried or twice-delivered task does no harm);
-``pipeline_run_finalize`` settles the status and sends the tier digests. The
-management command runs them in-process; the Celery task fans the chunks out
-as a chord.
+``pipeline_run_finalize`` settles the status, sends the tier digests and drops
+the stage. The management command runs them in-process; the Celery task fans
+the chunks out as a chord.
 """
 
 from __future__ import annotations
