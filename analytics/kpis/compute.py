@@ -17,7 +17,7 @@ from django.contrib.auth import get_user_model
 
 from analytics.kpis import formulas
 from analytics.kpis.aggregates import Cell, CellFigures, cell_figures
-from analytics.pipeline.frames import fx_rates_as_of
+from analytics.pipeline.rates import fx_rates_as_of
 from crm.money import quantize
 from receivables.aging import aging_buckets
 

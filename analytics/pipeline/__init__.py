@@ -1,1 +1,2 @@
-"""The nightly analytics pipeline: SQL aggregates per chunk of customers, statistics in pandas/scipy."""
+"""The nightly analytics pipeline: every aggregate once per run in SQL (the stage), statistics in
+pandas/scipy per chunk of customers, money exact in SQL."""

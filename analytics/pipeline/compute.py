@@ -1,20 +1,20 @@
-"""Per-chunk statistics: RFM, CLV, profitability, churn warning and the tier, one row per customer.
+"""Per-chunk statistics: RFM, CLV, churn warning and the tier, one row per customer, vectorised.
 
-Money components are exact Decimals until stored; the statistical estimates
-(CLV, P(alive), expected invoices) are computed in floats and converted to
-Decimal and rounded once, in :func:`rows`.
+The chunk's rows come from the run's stage (:mod:`analytics.pipeline.stage`),
+where SQL has already computed every money figure exactly; here only the
+statistical estimates (CLV, P(alive), expected invoices, scores, percentiles)
+are computed, in floats over whole columns. They are rounded once, in SQL,
+where they are stored (:mod:`analytics.pipeline.write`). Text (notes, churn
+reasons) is built only for the customers that have some.
 """
 
 from __future__ import annotations
-
-from decimal import Decimal
 
 import numpy as np
 import pandas as pd
 from django.utils.translation import gettext as _
 
 from analytics.models import ClvMethod
-from analytics.pipeline import frames
 from analytics.pipeline.config import WEEKS_PER_MONTH, PipelineConfig
 from analytics.pipeline.portfolio import (
     bgnbd_parameters,
@@ -23,6 +23,7 @@ from analytics.pipeline.portfolio import (
     rules_from_json,
 )
 from analytics.pipeline.queries import Window
+from analytics.pipeline.stage import stage_chunk
 from analytics.stats import bgnbd, gammagamma, rfm
 from analytics.tiering.rules import TierInputs, decide
 
@@ -31,39 +32,43 @@ def chunk_frame(
     *,
     config: PipelineConfig,
     window: Window,
-    rates: dict[str, Decimal],
     parameters: dict,
+    run_id: int,
     first_id: int,
     last_id: int,
 ) -> pd.DataFrame:
-    """Every figure of every customer in the id range, as a DataFrame indexed by customer id."""
-    chunk = frames.build(
-        window=window, first_id=first_id, last_id=last_id, config=config, rates=rates
-    )
-    customers = derive(chunk.customers, window)
-    customers["notes"] = [
-        [
+    """Every statistic of every customer in the id range, as a DataFrame indexed by customer id."""
+    customers = derive(stage_chunk(run_id=run_id, first_id=first_id, last_id=last_id))
+    customers["notes"] = [[] for _ in range(len(customers))]
+    missing = ~customers["has_money"].to_numpy()
+    for position in np.flatnonzero(missing):
+        customers["notes"].iat[position].append(
             _("No FX rate for %(currencies)s on or before %(date)s: money figures not computed.")
-            % {"currencies": ", ".join(currencies), "date": window.as_of}
-        ]
-        if currencies
-        else []
-        for currencies in customers["fx_missing"]
-    ]
+            % {
+                "currencies": ", ".join(customers["fx_missing"].iat[position]),
+                "date": window.as_of,
+            }
+        )
     has_invoices = customers["invoices_all"] > 0
     _note(customers, ~has_invoices, _("No invoices: RFM, CLV and churn not computed."))
     _rfm(customers, parameters)
-    _profitability(customers, config)
+    _note(
+        customers,
+        has_invoices & customers["weighted_days_late"].isna() & ~missing,
+        _(
+            "No invoice paid in the window: amount-weighted days late unknown (taken as 0 for tiers)."
+        ),
+    )
     _clv(customers, config, parameters)
     _churn(customers, config)
     _tier(customers, parameters)
-    customers.attrs["problems"] = chunk.customers.attrs.get("problems", [])
     return customers
 
 
 def _note(customers: pd.DataFrame, mask, text: str) -> None:
-    for notes in customers.loc[mask, "notes"]:
-        notes.append(text)
+    notes = customers["notes"]
+    for position in np.flatnonzero(np.asarray(mask, dtype=bool)):
+        notes.iat[position].append(text)
 
 
 def _rfm(customers: pd.DataFrame, parameters: dict) -> None:
@@ -71,7 +76,7 @@ def _rfm(customers: pd.DataFrame, parameters: dict) -> None:
     has_invoices = customers["invoices_all"] > 0
     recency = np.where(has_invoices, customers["recency_days"], np.nan)
     frequency = np.where(has_invoices, customers["invoices_12m"].astype(float), np.nan)
-    monetary = np.where(has_invoices, customers["revenue_12m_float"], np.nan)
+    monetary = np.where(has_invoices, customers["revenue_12m"], np.nan)
     customers["r_score"] = (
         rfm.lower_is_better(recency, edges["recency"]) if edges["recency"] else np.nan
     )
@@ -86,79 +91,9 @@ def _rfm(customers: pd.DataFrame, parameters: dict) -> None:
     )
 
 
-def _profitability(customers: pd.DataFrame, config: PipelineConfig) -> None:
-    capital_per_day = config.annual_cost_of_capital / Decimal(365)
-    results = {
-        key: []
-        for key in (
-            "revenue_net",
-            "cost_to_serve",
-            "financing_cost",
-            "contribution",
-        )
-    }
-    for row in customers[
-        [
-            "revenue_12m",
-            "credit_notes_12m",
-            "cogs_12m",
-            "write_offs_12m",
-            "paid_late_amount_days",
-            "open_late_amount_days",
-            "invoices_12m",
-            "dunning_notices_12m",
-            "activities_12m",
-            "disputes_12m",
-        ]
-    ].itertuples(index=False):
-        money = (
-            row.revenue_12m,
-            row.credit_notes_12m,
-            row.cogs_12m,
-            row.write_offs_12m,
-            row.paid_late_amount_days,
-            row.open_late_amount_days,
-        )
-        cost_to_serve = (
-            row.invoices_12m * config.cost_per_invoice
-            + row.dunning_notices_12m * config.cost_per_dunning_notice
-            + row.activities_12m * config.cost_per_activity
-            + row.disputes_12m * config.cost_per_dispute
-        )
-        results["cost_to_serve"].append(cost_to_serve)
-        if any(value is None for value in money):
-            for key in ("revenue_net", "financing_cost", "contribution"):
-                results[key].append(None)
-            continue
-        revenue_net = row.revenue_12m - row.credit_notes_12m
-        financing = (row.paid_late_amount_days + row.open_late_amount_days) * capital_per_day
-        results["revenue_net"].append(revenue_net)
-        results["financing_cost"].append(financing)
-        results["contribution"].append(
-            revenue_net - row.cogs_12m - cost_to_serve - financing - row.write_offs_12m
-        )
-    for key, values in results.items():
-        customers[key] = pd.Series(values, index=customers.index, dtype=object)
-    customers["weighted_days_late"] = [
-        None if late is None or paid is None or paid == 0 else late / paid
-        for late, paid in zip(
-            customers["late_amount_days"], customers["paid_total_12m"], strict=True
-        )
-    ]
-    _note(
-        customers,
-        (customers["invoices_all"] > 0)
-        & customers["weighted_days_late"].isna()
-        & (customers["fx_missing"].str.len() == 0),
-        _(
-            "No invoice paid in the window: amount-weighted days late unknown (taken as 0 for tiers)."
-        ),
-    )
-
-
 def _clv(customers: pd.DataFrame, config: PipelineConfig, parameters: dict) -> None:
     has_invoices = (customers["invoices_all"] > 0).to_numpy()
-    has_money = (customers["fx_missing"].str.len() == 0).to_numpy()
+    has_money = customers["has_money"].to_numpy()
     discounts = np.asarray(config.discount_factors())
     horizon = config.clv_horizon_months
     fitted = bgnbd_parameters(parameters)
@@ -172,10 +107,11 @@ def _clv(customers: pd.DataFrame, config: PipelineConfig, parameters: dict) -> N
     if fitted is not None and spend is not None:
         x, t_x, age = (customers[c].to_numpy(dtype=float) for c in ("x", "t_x", "age"))
         rows = has_invoices
+        alive_rows = bgnbd.probability_alive(fitted, x[rows], t_x[rows], age[rows])
         cumulative = np.zeros((horizon + 1, int(rows.sum())))
         for month in range(1, horizon + 1):
             cumulative[month] = bgnbd.expected_transactions(
-                fitted, month * WEEKS_PER_MONTH, x[rows], t_x[rows], age[rows]
+                fitted, month * WEEKS_PER_MONTH, x[rows], t_x[rows], age[rows], alive=alive_rows
             )
         per_month = np.diff(cumulative, axis=0)
         mean_margin = customers["mean_margin"].to_numpy(dtype=float)[rows]
@@ -189,7 +125,7 @@ def _clv(customers: pd.DataFrame, config: PipelineConfig, parameters: dict) -> N
             mean_margin,
         )
         expected[rows] = cumulative[horizon]
-        alive[rows] = bgnbd.probability_alive(fitted, x[rows], t_x[rows], age[rows])
+        alive[rows] = alive_rows
         margin[rows] = expected_margin
         clv[rows] = (per_month * discounts[:, None]).sum(axis=0) * expected_margin
         method[rows] = ClvMethod.BGNBD_GG.value
@@ -240,22 +176,26 @@ def _churn(customers: pd.DataFrame, config: PipelineConfig) -> None:
     customers["usual_gap_days"] = gap
     recency = customers["recency_days"].to_numpy(dtype=float)
     alive = customers["probability_alive"].to_numpy(dtype=float)
-    reasons = []
-    for used_to_buy, p_alive, days, usual in zip(established, alive, recency, gap, strict=True):
+    with np.errstate(invalid="ignore"):
+        by_alive = established & np.isfinite(alive) & (alive < threshold)
+        by_gap = established & np.isfinite(gap) & (gap > 0) & (recency > multiple * gap)
+    reasons = np.full(len(customers), "", dtype=object)
+    for position in np.flatnonzero(by_alive | by_gap):
         found = []
-        if used_to_buy and np.isfinite(p_alive) and p_alive < threshold:
+        if by_alive[position]:
             found.append(
                 _("P(alive) %(p)s is below %(threshold)s")
-                % {"p": f"{p_alive:.2f}", "threshold": f"{threshold:.2f}"}
+                % {"p": f"{alive[position]:.2f}", "threshold": f"{threshold:.2f}"}
             )
-        if used_to_buy and np.isfinite(usual) and usual > 0 and days > multiple * usual:
+        if by_gap[position]:
+            days, usual = recency[position], gap[position]
             found.append(
                 _("no invoice for %(days)d days, %(multiple)s× the usual gap of %(gap)s days")
                 % {"days": int(days), "multiple": f"{days / usual:.1f}", "gap": f"{usual:.0f}"}
             )
-        reasons.append("; ".join(found))
+        reasons[position] = "; ".join(found)
     customers["churn_reason"] = reasons
-    customers["is_churn_warning"] = customers["churn_reason"].str.len() > 0
+    customers["is_churn_warning"] = by_alive | by_gap
 
 
 def _tier(customers: pd.DataFrame, parameters: dict) -> None:
@@ -269,9 +209,7 @@ def _tier(customers: pd.DataFrame, parameters: dict) -> None:
     if parameters.get("tier_rules") is None:
         return
     rules = rules_from_json(parameters["tier_rules"])
-    late = np.array(
-        [np.nan if value is None else float(value) for value in customers["weighted_days_late"]]
-    )
+    late = customers["weighted_days_late"].to_numpy(dtype=float)
     inputs = TierInputs(
         risk_grade=customers["risk_grade"].fillna("").to_numpy(dtype=str),
         on_hold=customers["is_on_hold"].to_numpy(dtype=bool),
@@ -284,7 +222,10 @@ def _tier(customers: pd.DataFrame, parameters: dict) -> None:
         np.isnan(percentile),
         "Value percentile unknown (no converted margin): taken as 0 for tiers.",
     )
-    decided = decide(rules, inputs)
-    customers["tier_decided"] = [rules[i].tier if i >= 0 else "" for i in decided]
-    customers["tier_rule_id"] = [rules[i].rule_id if i >= 0 else None for i in decided]
-    customers["tier_rule_name"] = [rules[i].name if i >= 0 else "" for i in decided]
+    decided = decide(rules, inputs)  # -1 (no rule) picks the last entry: nothing decided
+    tiers = np.array([*(rule.tier for rule in rules), ""], dtype=object)
+    rule_ids = np.array([*(rule.rule_id for rule in rules), None], dtype=object)
+    names = np.array([*(rule.name for rule in rules), ""], dtype=object)
+    customers["tier_decided"] = tiers[decided]
+    customers["tier_rule_id"] = rule_ids[decided]
+    customers["tier_rule_name"] = names[decided]

@@ -1,4 +1,4 @@
-"""The first pass: compact per-customer summaries of the whole portfolio, and what is fitted on them.
+"""The first pass: what is fitted on the whole portfolio, from the compact columns of the run's stage.
 
 BG/NBD and Gamma-Gamma parameters, RFM quintile edges, the distribution of the
 tiering value (for percentiles) and the validated tier rules are computed once
@@ -9,99 +9,51 @@ by Celery workers.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
 from decimal import Decimal
 
 import numpy as np
 import pandas as pd
 from django.utils.translation import gettext as _
 
-from analytics.pipeline import frames
 from analytics.pipeline.config import PipelineConfig
 from analytics.pipeline.queries import Window
+from analytics.pipeline.stage import stage_summary
 from analytics.stats import bgnbd, gammagamma, rfm
 from analytics.stats.bgnbd import BgNbdParameters, FitError
 from analytics.stats.gammagamma import GammaGammaParameters
 from analytics.tiering.rules import RuleSpec, active_rules, rule_set_problems
 
-SUMMARY_COLUMNS = [
-    "x",
-    "t_x",
-    "age",
-    "invoices_all",
-    "mean_margin",
-    "margin_12m",
-    "recency_days",
-    "invoices_12m",
-    "revenue_12m",
-]
 
-
-def derive(customers: pd.DataFrame, window: Window) -> pd.DataFrame:
-    """Add the float columns the statistics use (weeks for BG/NBD, days for RFM)."""
-    as_of = pd.Timestamp(window.as_of)
+def derive(customers: pd.DataFrame) -> pd.DataFrame:
+    """Add the float columns the statistics use (weeks for BG/NBD) to stage rows."""
     has_invoices = customers["invoices_all"] > 0
-    first = pd.to_datetime(customers["first_issue"])
-    last = pd.to_datetime(customers["last_issue"])
-    customers["recency_days"] = np.where(has_invoices, (as_of - last).dt.days, np.nan)
-    customers["age_days"] = np.where(has_invoices, (as_of - first).dt.days, np.nan)
-    customers["active_days"] = np.where(has_invoices, (last - first).dt.days, np.nan)
     customers["x"] = np.maximum(customers["invoices_all"] - 1, 0).astype(float)
     customers["t_x"] = customers["active_days"] / 7.0
     customers["age"] = customers["age_days"] / 7.0
-    customers["margin_12m_decimal"] = [
-        None if revenue is None or notes is None or cost is None else revenue - notes - cost
-        for revenue, notes, cost in zip(
-            customers["revenue_12m"],
-            customers["credit_notes_12m"],
-            customers["cogs_12m"],
-            strict=True,
-        )
-    ]
-    customers["margin_12m"] = _floats(customers["margin_12m_decimal"])
-    margin_all = _floats(customers["margin_all"])
     customers["mean_margin"] = np.where(
-        has_invoices, margin_all / customers["invoices_all"].clip(lower=1), np.nan
+        has_invoices, customers["margin_all"] / customers["invoices_all"].clip(lower=1), np.nan
     )
-    customers["revenue_12m_float"] = _floats(customers["revenue_12m"])
+    customers["fx_missing"] = pd.Series(
+        [
+            tuple(sorted(set(value.split(",")))) if isinstance(value, str) and value else ()
+            for value in customers["fx_missing"]
+        ],
+        index=customers.index,
+        dtype=object,
+    )
+    customers["has_money"] = customers["fx_missing"].map(len).to_numpy(dtype=int) == 0
     return customers
 
 
-def _floats(values: Iterable) -> np.ndarray:
-    return np.array([np.nan if value is None else float(value) for value in values], dtype=float)
-
-
 def portfolio_pass(
-    *,
-    config: PipelineConfig,
-    window: Window,
-    rates: dict[str, Decimal],
-    chunk_ranges: Iterable[tuple[int, int]],
-    seed: int,
+    *, config: PipelineConfig, window: Window, run_id: int, seed: int
 ) -> tuple[dict, list[str]]:
-    """Summarise every chunk, fit the portfolio's parameters; returns (parameters, problems)."""
-    summaries = []
-    missing: set[str] = set()
-    fx_customers = 0
-    for first_id, last_id in chunk_ranges:
-        chunk = frames.build(
-            window=window,
-            first_id=first_id,
-            last_id=last_id,
-            config=config,
-            rates=rates,
-            full=False,
-        )
-        customers = derive(chunk.customers, window)
-        missing |= chunk.missing_currencies
-        fx_customers += int((customers["fx_missing"].str.len() > 0).sum())
-        summary = customers[SUMMARY_COLUMNS[:5]].copy()
-        summary["margin_12m"] = customers["margin_12m"]
-        summary["recency_days"] = customers["recency_days"]
-        summary["invoices_12m"] = customers["invoices_12m"].astype(float)
-        summary["revenue_12m"] = customers["revenue_12m_float"]
-        summaries.append(summary)
-    portfolio = pd.concat(summaries) if summaries else pd.DataFrame(columns=SUMMARY_COLUMNS)
+    """Fit the portfolio's parameters on the run's stage; returns (parameters, problems)."""
+    portfolio = derive(stage_summary(run_id=run_id))
+    missing = sorted(
+        {currency for currencies in portfolio["fx_missing"] for currency in currencies}
+    )
+    fx_customers = int((~portfolio["has_money"]).sum())
     problems: list[str] = []
     if portfolio.empty:
         problems.append(_("The portfolio has no customers: nothing to compute."))
@@ -114,7 +66,7 @@ def portfolio_pass(
             )
             % {
                 "date": window.as_of,
-                "currencies": ", ".join(sorted(missing)),
+                "currencies": ", ".join(missing),
                 "count": fx_customers,
             }
         )
@@ -126,7 +78,7 @@ def portfolio_pass(
         "customers_with_invoices": len(buyers),
         "rfm_edges": {
             "recency": rfm.quintile_edges(buyers["recency_days"].to_numpy()),
-            "frequency": rfm.quintile_edges(buyers["invoices_12m"].to_numpy()),
+            "frequency": rfm.quintile_edges(buyers["invoices_12m"].to_numpy(dtype=float)),
             "monetary": rfm.quintile_edges(buyers["revenue_12m"].to_numpy()),
         },
         "value_distribution": rfm.compact_distribution(portfolio["margin_12m"].to_numpy()),

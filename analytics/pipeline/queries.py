@@ -1,11 +1,17 @@
-"""Per-customer aggregates in SQL for one range of customer ids.
+"""Every per-customer aggregate of a run in one set-based SQL statement.
 
-Each query is one GROUP BY over an indexed range (customer_id BETWEEN …), so a
-chunk reads only its own customers' rows. Money is grouped by currency as
-well; conversion to the base currency happens after, with the FX table.
+The statement reads invoices, allocations, credit notes, write-offs, dunning
+notices, disputes and collector activities once for the whole id range of the
+run, converts money to the base currency by joining the FX rates (a VALUES
+list of parameters, so PostgreSQL's ``numeric`` keeps it exact), and returns
+one row per customer with the exact (unrounded) money figures of DESIGN §8.
+:mod:`analytics.pipeline.stage` stores its result for the run.
+
+A currency without a rate is never taken as 1: that customer's money is NULL
+and ``fx_missing`` lists the currencies (comma-separated, possibly repeated).
 
 Only table names from model metadata and fixed SQL fragments are interpolated
-into the statements; every value is a query parameter.
+into the statement; every value is a query parameter.
 """
 
 # ruff: noqa: S608
@@ -16,13 +22,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-import pandas as pd
 from django.apps import apps
-from django.db import connection
 from django.db.models import Count
 
+from analytics.pipeline import dialect
 from analytics.pipeline.config import PipelineConfig
-from credit.models import CreditProfile
 from customers.models import Customer
 from receivables.models import (
     Allocation,
@@ -46,246 +50,328 @@ class Window:
         return cls(as_of=as_of, start=as_of - timedelta(days=days))
 
 
-def _days(later: str, earlier: str) -> str:
-    if connection.vendor == "postgresql":
-        return f"({later} - {earlier})"
-    return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
-
-
-def _positive(expression: str) -> str:
-    function = "GREATEST" if connection.vendor == "postgresql" else "MAX"
-    return f"{function}({expression}, 0)"
-
-
-def _date_param(value: date):
-    return value if connection.vendor == "postgresql" else value.isoformat()
-
-
-def _as_of_sql() -> str:
-    return "CAST(%(as_of)s AS DATE)" if connection.vendor == "postgresql" else "%(as_of)s"
-
-
-def _frame(sql: str, params: dict, columns: list[str]) -> pd.DataFrame:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    return pd.DataFrame.from_records(rows, columns=columns)
-
-
-def _params(window: Window, first_id: int, last_id: int, **extra) -> dict:
-    return {
-        "as_of": _date_param(window.as_of),
-        "start": _date_param(window.start),
-        "first_id": first_id,
-        "last_id": last_id,
-        **extra,
-    }
-
-
-INVOICE_COLUMNS = [
-    "customer_id",
-    "currency",
-    "invoices_all",
-    "first_issue",
-    "last_issue",
+# Money summed per (customer, currency), then converted and added up per customer.
+MONEY_COLUMNS = [
     "margin_all",
-    "invoices_12m",
     "revenue_12m",
     "cogs_12m",
     "late_amount_days",
     "paid_total_12m",
     "open_late_amount_days",
+    "paid_late_amount_days",
+    "credit_notes_12m",
+    "write_offs_12m",
+]
+
+# The columns of the statement's result, in order.
+STAGE_COLUMNS = [
+    "customer_id",
+    "invoices_all",
+    "invoices_12m",
     "max_days_past_due",
+    "recency_days",
+    "age_days",
+    "active_days",
+    "fx_missing",
+    "dunning_notices_12m",
+    "disputes_12m",
+    "activities_12m",
+    *MONEY_COLUMNS,
+    "revenue_net",
+    "margin_12m",
+    "cost_to_serve",
+    "financing_cost",
+    "contribution",
+    "weighted_days_late",
 ]
 
 
-def invoice_aggregates(
-    *, window: Window, first_id: int, last_id: int, config: PipelineConfig
-) -> pd.DataFrame:
-    """One row per (customer, currency) of their non-void invoices issued up to as-of."""
-    as_of = _as_of_sql()
-    cost = "(CASE WHEN i.cost_of_goods > 0 THEN i.cost_of_goods ELSE i.total * %(cogs_rate)s END)"
+@dataclass(frozen=True)
+class Statement:
+    sql: str
+    params: dict
+    problems: list[str]
+
+
+def customer_aggregates(
+    *,
+    window: Window,
+    config: PipelineConfig,
+    rates: dict[str, Decimal],
+    first_id: int,
+    last_id: int,
+) -> Statement:
+    """The SELECT of every customer's aggregates with ids in [first_id, last_id]."""
+    params: dict = {
+        "as_of": dialect.date_param(window.as_of),
+        "start": dialect.date_param(window.start),
+        "first_id": first_id,
+        "last_id": last_id,
+        "void": InvoiceStatus.VOID,
+        "cogs_rate": config.cost_of_goods_rate,
+        "sent": DunningNoticeStatus.SENT,
+        "bounced": DunningNoticeStatus.BOUNCED,
+        "cost_per_invoice": config.cost_per_invoice,
+        "cost_per_notice": config.cost_per_dunning_notice,
+        "cost_per_activity": config.cost_per_activity,
+        "cost_per_dispute": config.cost_per_dispute,
+        # The daily rate as the previous pipeline computed it (a 28-digit Decimal), so the
+        # financing cost is the same to the last digit.
+        "capital_per_day": config.annual_cost_of_capital / Decimal(365),
+    }
+    rates_sql = _rates_values(rates, params)
+    activities_sql, problems = _activity_counts(window=window, config=config, params=params)
+    sql = f"""
+        WITH {rates_sql},
+        invoices AS ({_invoices()}),
+        allocations AS ({_allocations()}),
+        credit_notes AS ({_credit_notes()}),
+        write_offs AS ({_write_offs()}),
+        money AS ({_money_rows()}),
+        converted AS ({_converted()}),
+        notices AS ({_notices()}),
+        disputes AS ({_disputes()}),
+        activities AS ({activities_sql}),
+        base AS ({_base()})
+        SELECT {", ".join(STAGE_COLUMNS[:-6])},
+               revenue_12m - credit_notes_12m AS revenue_net,
+               revenue_12m - credit_notes_12m - cogs_12m AS margin_12m,
+               {_cost_to_serve()} AS cost_to_serve,
+               {_financing()} AS financing_cost,
+               revenue_12m - credit_notes_12m - cogs_12m - ({_cost_to_serve()})
+                   - {_financing()} - write_offs_12m AS contribution,
+               CASE WHEN paid_total_12m IS NULL OR paid_total_12m = 0 THEN NULL
+                    ELSE late_amount_days / paid_total_12m END AS weighted_days_late
+          FROM base
+    """
+    return Statement(sql=sql, params=params, problems=problems)
+
+
+def _rates_values(rates: dict[str, Decimal], params: dict) -> str:
+    rows = []
+    for index, (currency, rate) in enumerate(sorted(rates.items())):
+        params[f"currency_{index}"] = currency
+        params[f"rate_{index}"] = rate
+        rows.append(f"(%(currency_{index})s, {dialect.exact_number(f'%(rate_{index})s')})")
+    return f"rates (currency, rate) AS (VALUES {', '.join(rows)})"
+
+
+def _invoices() -> str:
+    as_of = dialect.as_date("%(as_of)s")
+    cost = (
+        f"(CASE WHEN i.cost_of_goods > 0 THEN i.cost_of_goods"
+        f" ELSE i.total * {dialect.exact_number('%(cogs_rate)s')} END)"
+    )
     in_window = "i.issue_date > %(start)s"
     paid_in_window = "i.paid_date > %(start)s AND i.paid_date <= %(as_of)s"
     overdue = f"i.open_amount > 0 AND i.due_date < {as_of}"
-    sql = f"""
+    late_days = dialect.positive(dialect.days_between("i.paid_date", "i.due_date"))
+    return f"""
         SELECT i.customer_id, i.currency,
-               COUNT(*),
-               MIN(i.issue_date),
-               MAX(i.issue_date),
-               SUM(i.total - {cost}),
-               SUM(CASE WHEN {in_window} THEN 1 ELSE 0 END),
-               SUM(CASE WHEN {in_window} THEN i.total ELSE 0 END),
-               SUM(CASE WHEN {in_window} THEN {cost} ELSE 0 END),
-               SUM(CASE WHEN {paid_in_window}
-                        THEN i.total * {_positive(_days("i.paid_date", "i.due_date"))}
-                        ELSE 0 END),
-               SUM(CASE WHEN {paid_in_window} THEN i.total ELSE 0 END),
+               COUNT(*) AS invoices_all,
+               MIN(i.issue_date) AS first_issue,
+               MAX(i.issue_date) AS last_issue,
+               SUM(i.total - {cost}) AS margin_all,
+               SUM(CASE WHEN {in_window} THEN 1 ELSE 0 END) AS invoices_12m,
+               SUM(CASE WHEN {in_window} THEN i.total ELSE 0 END) AS revenue_12m,
+               SUM(CASE WHEN {in_window} THEN {cost} ELSE 0 END) AS cogs_12m,
+               SUM(CASE WHEN {paid_in_window} THEN i.total * {late_days} ELSE 0 END)
+                   AS late_amount_days,
+               SUM(CASE WHEN {paid_in_window} THEN i.total ELSE 0 END) AS paid_total_12m,
                SUM(CASE WHEN {in_window} AND {overdue}
-                        THEN i.open_amount * {_days(as_of, "i.due_date")} ELSE 0 END),
-               MAX(CASE WHEN {overdue} THEN {_days(as_of, "i.due_date")} ELSE 0 END)
+                        THEN i.open_amount * {dialect.days_between(as_of, "i.due_date")}
+                        ELSE 0 END) AS open_late_amount_days,
+               MAX(CASE WHEN {overdue} THEN {dialect.days_between(as_of, "i.due_date")}
+                        ELSE 0 END) AS max_days_past_due
           FROM {Invoice._meta.db_table} i
          WHERE i.customer_id BETWEEN %(first_id)s AND %(last_id)s
            AND i.status <> %(void)s
            AND i.issue_date <= %(as_of)s
          GROUP BY i.customer_id, i.currency
     """
-    params = _params(
-        window, first_id, last_id, cogs_rate=config.cost_of_goods_rate, void=InvoiceStatus.VOID
-    )
-    return _frame(sql, params, INVOICE_COLUMNS)
 
 
-def allocation_aggregates(*, window: Window, first_id: int, last_id: int) -> pd.DataFrame:
+def _allocations() -> str:
     """Amount × days beyond terms of payments applied to the window's invoices."""
-    sql = f"""
+    return f"""
         SELECT i.customer_id, i.currency,
-               SUM(a.amount * {_days("a.allocated_on", "i.due_date")})
+               SUM(a.amount * {dialect.days_between("a.allocated_on", "i.due_date")})
+                   AS paid_late_amount_days
           FROM {Allocation._meta.db_table} a
           JOIN {Invoice._meta.db_table} i ON i.id = a.invoice_id
          WHERE i.customer_id BETWEEN %(first_id)s AND %(last_id)s
            AND i.issue_date > %(start)s AND i.issue_date <= %(as_of)s
            AND a.unapplied_at IS NULL
            AND a.allocated_on > i.due_date
+           -- implied (due >= issue > start), but lets the allocations be filtered
+           -- before the join: half of them are older than the window
+           AND a.allocated_on > %(start)s
          GROUP BY i.customer_id, i.currency
     """
-    return _frame(
-        sql,
-        _params(window, first_id, last_id),
-        ["customer_id", "currency", "paid_late_amount_days"],
-    )
 
 
-def credit_note_aggregates(*, window: Window, first_id: int, last_id: int) -> pd.DataFrame:
-    sql = f"""
-        SELECT c.customer_id, c.currency, SUM(c.amount)
+def _credit_notes() -> str:
+    return f"""
+        SELECT c.customer_id, c.currency, SUM(c.amount) AS credit_notes_12m
           FROM {CreditNote._meta.db_table} c
          WHERE c.customer_id BETWEEN %(first_id)s AND %(last_id)s
            AND c.issue_date > %(start)s AND c.issue_date <= %(as_of)s
          GROUP BY c.customer_id, c.currency
     """
-    return _frame(
-        sql, _params(window, first_id, last_id), ["customer_id", "currency", "credit_notes_12m"]
-    )
 
 
-def write_off_aggregates(*, window: Window, first_id: int, last_id: int) -> pd.DataFrame:
-    sql = f"""
-        SELECT i.customer_id, i.currency, SUM(w.amount)
+def _write_offs() -> str:
+    return f"""
+        SELECT i.customer_id, i.currency, SUM(w.amount) AS write_offs_12m
           FROM {WriteOff._meta.db_table} w
           JOIN {Invoice._meta.db_table} i ON i.id = w.invoice_id
          WHERE i.customer_id BETWEEN %(first_id)s AND %(last_id)s
            AND w.written_off_on > %(start)s AND w.written_off_on <= %(as_of)s
          GROUP BY i.customer_id, i.currency
     """
-    return _frame(
-        sql, _params(window, first_id, last_id), ["customer_id", "currency", "write_offs_12m"]
-    )
 
 
-def count_aggregates(
-    *, window: Window, first_id: int, last_id: int, config: PipelineConfig
-) -> tuple[pd.DataFrame, list[str]]:
-    """Dunning notices sent, disputes opened and collector activities per customer, in the window.
+def _money_rows() -> str:
+    """Every (customer, currency) amount of the four sources, one shape (zeros elsewhere)."""
+    invoice_money = MONEY_COLUMNS[:6]
+    counts = "invoices_all, first_issue, last_issue, invoices_12m, max_days_past_due"
+    nothing = "0, NULL, NULL, 0, 0"
 
-    Returns the counts and the problems met (an activity model that is configured but missing).
+    def branch(source: str, column: str) -> str:
+        values = ", ".join(column if name == column else "0" for name in MONEY_COLUMNS)
+        return f"SELECT customer_id, currency, {nothing}, {values} FROM {source}"
+
+    return f"""
+        SELECT customer_id, currency, {counts}, {", ".join(invoice_money)},
+               0 AS paid_late_amount_days, 0 AS credit_notes_12m, 0 AS write_offs_12m
+          FROM invoices
+        UNION ALL {branch("allocations", "paid_late_amount_days")}
+        UNION ALL {branch("credit_notes", "credit_notes_12m")}
+        UNION ALL {branch("write_offs", "write_offs_12m")}
     """
-    params = _params(
-        window,
-        first_id,
-        last_id,
-        sent=DunningNoticeStatus.SENT,
-        bounced=DunningNoticeStatus.BOUNCED,
-    )
-    notices = _frame(
-        f"""
-        SELECT n.customer_id, COUNT(*)
+
+
+def _converted() -> str:
+    """Per customer: counts added up, money converted with the rate of its currency."""
+    money = ",\n".join(f"SUM(m.{column} * r.rate) AS {column}" for column in MONEY_COLUMNS)
+    return f"""
+        SELECT m.customer_id,
+               SUM(m.invoices_all) AS invoices_all,
+               MIN(m.first_issue) AS first_issue,
+               MAX(m.last_issue) AS last_issue,
+               SUM(m.invoices_12m) AS invoices_12m,
+               MAX(m.max_days_past_due) AS max_days_past_due,
+               {dialect.any_true("r.rate IS NULL")} AS has_fx_missing,
+               {dialect.comma_list("CASE WHEN r.rate IS NULL THEN m.currency END")}
+                   AS fx_missing,
+               {money}
+          FROM money m
+          LEFT JOIN rates r ON r.currency = m.currency
+         GROUP BY m.customer_id
+    """
+
+
+def _notices() -> str:
+    return f"""
+        SELECT n.customer_id, COUNT(*) AS dunning_notices_12m
           FROM {DunningNotice._meta.db_table} n
          WHERE n.customer_id BETWEEN %(first_id)s AND %(last_id)s
            AND n.run_date > %(start)s AND n.run_date <= %(as_of)s
            AND n.status IN (%(sent)s, %(bounced)s)
          GROUP BY n.customer_id
-        """,
-        params,
-        ["customer_id", "dunning_notices_12m"],
-    ).set_index("customer_id")
-    disputes = _frame(
-        f"""
-        SELECT i.customer_id, COUNT(*)
+    """
+
+
+def _disputes() -> str:
+    return f"""
+        SELECT i.customer_id, COUNT(*) AS disputes_12m
           FROM {Dispute._meta.db_table} d
           JOIN {Invoice._meta.db_table} i ON i.id = d.invoice_id
          WHERE i.customer_id BETWEEN %(first_id)s AND %(last_id)s
            AND d.opened_on > %(start)s AND d.opened_on <= %(as_of)s
          GROUP BY i.customer_id
-        """,
-        params,
-        ["customer_id", "disputes_12m"],
-    ).set_index("customer_id")
-    activities, problems = _activity_counts(
-        window=window, first_id=first_id, last_id=last_id, config=config
-    )
-    counts = notices.join(disputes, how="outer").join(activities, how="outer")
-    return counts.fillna(0).astype("int64"), problems
+    """
 
 
-def _activity_counts(
-    *, window: Window, first_id: int, last_id: int, config: PipelineConfig
-) -> tuple[pd.DataFrame, list[str]]:
-    empty = pd.DataFrame({"activities_12m": pd.Series(dtype="int64")})
-    empty.index.name = "customer_id"
+def _activity_counts(*, window: Window, config: PipelineConfig, params: dict) -> tuple[str, list]:
+    """The collector activities per customer, as SQL built by the ORM (the model is a setting).
+
+    Returns the SELECT (an empty one when none is configured) and the problems met.
+    """
+    none = "SELECT CAST(NULL AS BIGINT) AS customer_id, 0 AS activities_12m WHERE 1 = 0"
     if not config.activity_model:
-        return empty, []
+        return none, []
     try:
         model = apps.get_model(config.activity_model)
     except (LookupError, ValueError):
-        return empty, [
+        return none, [
             f"Collector activities not counted in cost to serve: ANALYTICS_ACTIVITY_MODEL"
             f" {config.activity_model!r} is not a model."
         ]
     lookup = config.activity_date_field
-    if _is_datetime(model, lookup):
+    if model._meta.get_field(lookup).get_internal_type() == "DateTimeField":
         lookup += "__date"
-    activities = model.objects.filter(
-        customer_id__gte=first_id,
-        customer_id__lte=last_id,
+    activities = model.objects.order_by().filter(
+        customer_id__gte=params["first_id"],
+        customer_id__lte=params["last_id"],
         **{f"{lookup}__gt": window.start, f"{lookup}__lte": window.as_of},
     )
     if config.activity_kinds and any(f.name == "kind" for f in model._meta.fields):
         activities = activities.filter(kind__in=config.activity_kinds)
-    rows = activities.values("customer_id").annotate(activities_12m=Count("pk"))
-    frame = pd.DataFrame.from_records(list(rows), columns=["customer_id", "activities_12m"])
-    return frame.set_index("customer_id"), []
+    query = activities.values("customer_id").annotate(activities_12m=Count("pk")).query
+    sql, values = query.sql_with_params()
+    names = []
+    for index, value in enumerate(values):
+        params[f"activity_{index}"] = value
+        names.append(f"%(activity_{index})s")
+    # The ORM's SQL has positional placeholders ("%s", literal "%" as "%%"): make them named.
+    return sql.replace("%%", "%%%%") % tuple(names), []
 
 
-def _is_datetime(model, field_name: str) -> bool:
-    return model._meta.get_field(field_name).get_internal_type() == "DateTimeField"
-
-
-def customer_attributes(*, first_id: int, last_id: int) -> pd.DataFrame:
-    """Identity and tiering inputs owned by customers and credit."""
-    customers = pd.DataFrame.from_records(
-        list(
-            Customer.objects.filter(pk__gte=first_id, pk__lte=last_id).values_list(
-                "pk", "currency", "risk_grade", "tier", "sales_rep_id"
-            )
-        ),
-        columns=["customer_id", "customer_currency", "risk_grade", "current_tier", "sales_rep_id"],
-    ).set_index("customer_id")
-    holds = set(
-        CreditProfile.objects.filter(
-            customer_id__gte=first_id, customer_id__lte=last_id, is_on_hold=True
-        ).values_list("customer_id", flat=True)
+def _base() -> str:
+    """One row per customer of the range; money NULL where a currency has no FX rate."""
+    as_of = dialect.as_date("%(as_of)s")
+    money = ",\n".join(
+        # Customers without invoices have nothing to convert: their money is zero.
+        f"CASE WHEN v.has_fx_missing = 1 THEN"
+        f" (CASE WHEN COALESCE(v.invoices_all, 0) = 0 THEN 0 END)"
+        f" ELSE COALESCE(v.{column}, 0) END AS {column}"
+        for column in MONEY_COLUMNS
     )
-    customers["is_on_hold"] = customers.index.isin(list(holds))
-    return customers
+    return f"""
+        SELECT c.id AS customer_id,
+               COALESCE(v.invoices_all, 0) AS invoices_all,
+               COALESCE(v.invoices_12m, 0) AS invoices_12m,
+               COALESCE(v.max_days_past_due, 0) AS max_days_past_due,
+               {dialect.days_between(as_of, "v.last_issue")} AS recency_days,
+               {dialect.days_between(as_of, "v.first_issue")} AS age_days,
+               {dialect.days_between("v.last_issue", "v.first_issue")} AS active_days,
+               v.fx_missing,
+               COALESCE(n.dunning_notices_12m, 0) AS dunning_notices_12m,
+               COALESCE(d.disputes_12m, 0) AS disputes_12m,
+               COALESCE(a.activities_12m, 0) AS activities_12m,
+               {money}
+          FROM {Customer._meta.db_table} c
+          LEFT JOIN converted v ON v.customer_id = c.id
+          LEFT JOIN notices n ON n.customer_id = c.id
+          LEFT JOIN disputes d ON d.customer_id = c.id
+          LEFT JOIN activities a ON a.customer_id = c.id
+         WHERE c.id BETWEEN %(first_id)s AND %(last_id)s
+    """
 
 
-def to_decimal(value) -> Decimal:
-    """A SQL aggregate as an exact Decimal (SQLite returns floats for decimal sums)."""
-    if value is None or (isinstance(value, float) and value != value):
-        return Decimal(0)
-    if isinstance(value, Decimal):
-        return value
-    if isinstance(value, int):
-        return Decimal(value)
-    return Decimal(repr(float(value))).quantize(Decimal("0.0001"))
+def _cost_to_serve() -> str:
+    number = dialect.exact_number
+    return (
+        f"invoices_12m * {number('%(cost_per_invoice)s')}"
+        f" + dunning_notices_12m * {number('%(cost_per_notice)s')}"
+        f" + activities_12m * {number('%(cost_per_activity)s')}"
+        f" + disputes_12m * {number('%(cost_per_dispute)s')}"
+    )
+
+
+def _financing() -> str:
+    return (
+        f"(paid_late_amount_days + open_late_amount_days)"
+        f" * {dialect.exact_number('%(capital_per_day)s')}"
+    )

@@ -1,116 +1,204 @@
-"""Writing a chunk's results back: metrics upserted in bulk, tier changes through customers' service.
+"""Writing a chunk's results back: one INSERT … SELECT joining the stage, tier changes through customers.
 
-Only table and column names from model metadata are interpolated into SQL.
+The statistics of the chunk (floats) are loaded into a temporary table (COPY
+on PostgreSQL), then one statement upserts every customer's row, taking the
+money from the run's stage: money never becomes a Python object here, and
+every figure is rounded once, half to even (crm.money's rule), in SQL. Floats
+are written with six decimals first, as the previous pipeline did.
+
+Only table and column names from model metadata and fixed SQL are interpolated into SQL.
 """
 
 # ruff: noqa: S608
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import math
-from decimal import Decimal
 
 import pandas as pd
-from django.db import connection, models
+from django.db import connection
 from django.utils import timezone
 
 from analytics.models import CustomerMetrics, PipelineRun, TierChange
-from crm.money import quantize
+from analytics.pipeline import dialect
+from analytics.pipeline.stage import stage_table
+from crm.money import CURRENCY_MINOR_UNITS
 from customers.services.customers import customer_tier_set
 
-UPDATE_FIELDS = [
-    field.name
-    for field in CustomerMetrics._meta.concrete_fields
-    if not field.primary_key and field.name != "customer"
-]
+LOAD_TABLE = "analytics_metrics_load"
+
+# The columns computed in Python, in the load table's order, with their SQL types.
+LOAD_COLUMNS = {
+    "customer_id": "BIGINT",
+    "r_score": "INTEGER",
+    "f_score": "INTEGER",
+    "m_score": "INTEGER",
+    "rfm_segment": "TEXT",
+    "clv": "NUMERIC",
+    "clv_method": "TEXT",
+    "expected_invoices": "NUMERIC",
+    "probability_alive": "NUMERIC",
+    "expected_margin_per_invoice": "NUMERIC",
+    "usual_gap_days": "NUMERIC",
+    "is_churn_warning": "BOOLEAN",
+    "churn_reason": "TEXT",
+    "value_percentile": "NUMERIC",
+    "tier": "TEXT",
+    "tier_rule_id": "BIGINT",
+    "tier_rule_name": "TEXT",
+    "notes": "TEXT",
+}
+TEXT_COLUMNS = [name for name, kind in LOAD_COLUMNS.items() if kind == "TEXT"]
 
 
-def _money(value, currency: str) -> Decimal | None:
-    if value is None:
-        return None
-    if isinstance(value, Decimal):
-        return quantize(value, currency)
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return quantize(Decimal(f"{float(value):.6f}"), currency)
+def load_csv(customers: pd.DataFrame) -> str:
+    """The chunk's statistics as CSV in LOAD_COLUMNS order (floats with six decimals, as before)."""
+    columns = {
+        "customer_id": customers.index.tolist(),
+        **{name: _integers(customers[name]) for name in ("r_score", "f_score", "m_score")},
+        "rfm_segment": customers["rfm_segment"].tolist(),
+        "clv": _six_decimals(customers["clv"]),
+        "clv_method": customers["clv_method"].tolist(),
+        "expected_invoices": _six_decimals(customers["expected_invoices"]),
+        "probability_alive": _six_decimals(customers["probability_alive"]),
+        "expected_margin_per_invoice": _six_decimals(customers["expected_margin_per_invoice"]),
+        "usual_gap_days": _six_decimals(customers["usual_gap_days"]),
+        "is_churn_warning": customers["is_churn_warning"].to_numpy(dtype=bool).astype(int).tolist(),
+        "churn_reason": [reason[:255] for reason in customers["churn_reason"]],
+        "value_percentile": _six_decimals(customers["value_percentile"]),
+        "tier": customers["tier_decided"].tolist(),
+        "tier_rule_id": [
+            None if value is None else int(value) for value in customers["tier_rule_id"]
+        ],
+        "tier_rule_name": customers["tier_rule_name"].tolist(),
+        "notes": [
+            json.dumps(notes, ensure_ascii=False) if notes else "[]" for notes in customers["notes"]
+        ],
+    }
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(zip(*columns.values(), strict=True))
+    return buffer.getvalue()
 
 
-def _decimal(value, places: str) -> Decimal | None:
-    if value is None:
-        return None
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    number = value if isinstance(value, Decimal) else Decimal(f"{float(value):.6f}")
-    return number.quantize(Decimal(places))
+def _six_decimals(values: pd.Series) -> list[str | None]:
+    """Each float as text with six decimals (None when not finite): the old write's first step."""
+    return [
+        f"{value:.6f}" if math.isfinite(value) else None
+        for value in values.to_numpy(dtype=float).tolist()
+    ]
 
 
-def _integer(value) -> int | None:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return None
-    return int(value)
+def _integers(values: pd.Series) -> list[int | None]:
+    return [
+        int(value) if math.isfinite(value) else None
+        for value in values.to_numpy(dtype=float).tolist()
+    ]
 
 
-def metrics_rows(customers: pd.DataFrame, run: PipelineRun) -> list[dict]:
-    """One dict per customer: CustomerMetrics attribute names to stored (rounded) values."""
-    currency = run.base_currency
-    now = timezone.now()
-    rows = []
-    for customer_id, row in zip(customers.index, customers.itertuples(index=False), strict=True):
-        contribution = _money(row.contribution, currency)
-        rows.append(
-            {
-                "customer_id": int(customer_id),
-                "run_id": run.pk,
-                "as_of": run.as_of,
-                "computed_at": now,
-                "base_currency": currency,
-                "recency_days": _integer(row.recency_days),
-                "frequency_12m": int(row.invoices_12m),
-                "monetary_12m": _money(row.revenue_12m, currency),
-                "r_score": _integer(row.r_score),
-                "f_score": _integer(row.f_score),
-                "m_score": _integer(row.m_score),
-                "rfm_segment": row.rfm_segment,
-                "clv": _money(row.clv, currency),
-                "clv_method": row.clv_method,
-                "expected_invoices": _decimal(row.expected_invoices, "0.0001"),
-                "probability_alive": _decimal(row.probability_alive, "0.0001"),
-                "expected_margin_per_invoice": _money(row.expected_margin_per_invoice, currency),
-                "revenue_net": _money(row.revenue_net, currency),
-                "cost_of_goods": _money(row.cogs_12m, currency),
-                "cost_to_serve": _money(row.cost_to_serve, currency),
-                "financing_cost": _money(row.financing_cost, currency),
-                "write_offs": _money(row.write_offs_12m, currency),
-                "contribution": contribution,
-                "margin_12m": _money(row.margin_12m_decimal, currency),
-                "is_loss_making": contribution is not None and contribution < 0,
-                "weighted_days_late": _decimal(row.weighted_days_late, "0.01"),
-                "max_days_past_due": int(row.max_days_past_due),
-                "usual_gap_days": _decimal(row.usual_gap_days, "0.1"),
-                "is_churn_warning": bool(row.is_churn_warning),
-                "churn_reason": row.churn_reason[:255],
-                "value_percentile": _decimal(row.value_percentile, "0.01"),
-                "tier": row.tier_decided,
-                "tier_rule_id": _integer(row.tier_rule_id),
-                "tier_rule_name": row.tier_rule_name,
-                "notes": list(row.notes),
-            }
-        )
-    return rows
-
-
-def metrics_upsert(rows: list[dict]) -> None:
-    """Insert or replace each customer's row: COPY + one INSERT … ON CONFLICT on PostgreSQL."""
-    if connection.vendor == "postgresql":
-        _copy_upsert(rows)
+def metrics_upsert(customers: pd.DataFrame, run: PipelineRun) -> None:
+    """Insert or replace each customer's metrics: the statistics loaded, the money from the stage."""
+    if customers.empty:
         return
-    CustomerMetrics.objects.bulk_create(
-        [CustomerMetrics(**row) for row in rows],
-        batch_size=1000,
-        update_conflicts=True,
-        unique_fields=["customer"],
-        update_fields=UPDATE_FIELDS,
+    text = load_csv(customers)
+    with connection.cursor() as cursor:
+        _load(cursor, text)
+        sql, params = _upsert_statement(run)
+        cursor.execute(sql, params)
+        cursor.execute(f"DROP TABLE {LOAD_TABLE}")
+
+
+def _load(cursor, text: str) -> None:
+    columns = ", ".join(f"{name} {kind}" for name, kind in LOAD_COLUMNS.items())
+    if dialect.is_postgresql():
+        cursor.execute(f"CREATE TEMP TABLE {LOAD_TABLE} ({columns}) ON COMMIT DROP")
+        not_null = ", ".join(TEXT_COLUMNS)
+        with cursor.cursor.copy(
+            f"COPY {LOAD_TABLE} FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL ({not_null}))"
+        ) as copy:
+            copy.write(text)
+        return
+    cursor.execute(f"CREATE TEMP TABLE {LOAD_TABLE} ({columns})")
+    texts = [name in TEXT_COLUMNS for name in LOAD_COLUMNS]
+    rows = [
+        [value if value or is_text else None for value, is_text in zip(row, texts, strict=True)]
+        for row in csv.reader(io.StringIO(text))
+    ]
+    marks = ", ".join("%s" for _ in LOAD_COLUMNS)
+    cursor.executemany(f"INSERT INTO {LOAD_TABLE} VALUES ({marks})", rows)
+
+
+def _upsert_statement(run: PipelineRun) -> tuple[str, dict]:
+    """INSERT … SELECT of every CustomerMetrics column from the load table and the stage."""
+    places = CURRENCY_MINOR_UNITS[run.base_currency]
+    money = dialect.round_half_even
+    contribution = money("s.contribution", places)
+    notes = "CAST(t.notes AS JSONB)" if dialect.is_postgresql() else "t.notes"
+    values = {
+        "customer": "t.customer_id",
+        "run": "%(run_id)s",
+        "as_of": "%(as_of)s",
+        "computed_at": "%(computed_at)s",
+        "base_currency": "%(base_currency)s",
+        "recency_days": "s.recency_days",
+        "frequency_12m": "s.invoices_12m",
+        "monetary_12m": money("s.revenue_12m", places),
+        "r_score": "t.r_score",
+        "f_score": "t.f_score",
+        "m_score": "t.m_score",
+        "rfm_segment": "t.rfm_segment",
+        "clv": money("t.clv", places),
+        "clv_method": "t.clv_method",
+        "expected_invoices": money("t.expected_invoices", 4),
+        "probability_alive": money("t.probability_alive", 4),
+        "expected_margin_per_invoice": money("t.expected_margin_per_invoice", places),
+        "revenue_net": money("s.revenue_net", places),
+        "cost_of_goods": money("s.cogs_12m", places),
+        "cost_to_serve": money("s.cost_to_serve", places),
+        "financing_cost": money("s.financing_cost", places),
+        "write_offs": money("s.write_offs_12m", places),
+        "contribution": contribution,
+        "margin_12m": money("s.margin_12m", places),
+        "is_loss_making": f"COALESCE({contribution} < 0, FALSE)",
+        "weighted_days_late": money("s.weighted_days_late", 2),
+        "max_days_past_due": "s.max_days_past_due",
+        "usual_gap_days": money("t.usual_gap_days", 1),
+        "is_churn_warning": "t.is_churn_warning",
+        "churn_reason": "t.churn_reason",
+        "value_percentile": money("t.value_percentile", 2),
+        "tier": "t.tier",
+        "tier_rule": "t.tier_rule_id",
+        "tier_rule_name": "t.tier_rule_name",
+        "notes": notes,
+    }
+    fields = CustomerMetrics._meta.concrete_fields
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in fields)
+    expressions = ", ".join(values[field.name] for field in fields)
+    updates = ", ".join(
+        f"{quote(field.column)} = EXCLUDED.{quote(field.column)}"
+        for field in fields
+        if not field.primary_key
     )
+    key = quote(CustomerMetrics._meta.pk.column)
+    stage = quote(stage_table(run.pk))
+    sql = f"""
+        INSERT INTO {quote(CustomerMetrics._meta.db_table)} ({columns})
+        SELECT {expressions}
+          FROM {LOAD_TABLE} t
+          JOIN {stage} s ON s.customer_id = t.customer_id
+         WHERE 1 = 1
+        ON CONFLICT ({key}) DO UPDATE SET {updates}
+    """
+    params = {
+        "run_id": run.pk,
+        "as_of": connection.ops.adapt_datefield_value(run.as_of),
+        "computed_at": connection.ops.adapt_datetimefield_value(timezone.now()),
+        "base_currency": run.base_currency,
+    }
+    return sql, params
 
 
 def tiers_apply(customers: pd.DataFrame, run: PipelineRun) -> int:
@@ -127,7 +215,7 @@ def tiers_apply(customers: pd.DataFrame, run: PipelineRun) -> int:
                     customer_id=int(customer_id),
                     old_tier=row.current_tier,
                     new_tier=row.tier_decided,
-                    rule_id=_integer(row.tier_rule_id),
+                    rule_id=None if row.tier_rule_id is None else int(row.tier_rule_id),
                     rule_name=row.tier_rule_name,
                     run=run,
                     changed_at=now,
@@ -135,47 +223,3 @@ def tiers_apply(customers: pd.DataFrame, run: PipelineRun) -> int:
             )
     TierChange.objects.bulk_create(changes, batch_size=1000)
     return len(changes)
-
-
-def _copy_upsert(rows: list[dict]) -> None:
-    """COPY the rows into a temporary table, then upsert them in one statement.
-
-    Much faster than multi-row INSERTs for thousands of wide rows; the temporary
-    table lives until the chunk's transaction commits.
-    """
-    from psycopg.types.json import Jsonb
-
-    if not rows:
-        return
-    fields = CustomerMetrics._meta.concrete_fields
-    table = connection.ops.quote_name(CustomerMetrics._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-    updates = ", ".join(
-        f"{connection.ops.quote_name(field.column)} = EXCLUDED.{connection.ops.quote_name(field.column)}"
-        for field in fields
-        if not field.primary_key
-    )
-    key = connection.ops.quote_name(CustomerMetrics._meta.pk.column)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"CREATE TEMP TABLE IF NOT EXISTS analytics_metrics_load"
-            f" (LIKE {table} INCLUDING DEFAULTS) ON COMMIT DROP"
-        )
-        with cursor.cursor.copy(f"COPY analytics_metrics_load ({columns}) FROM STDIN") as copy:
-            # The values are already of the column types (rounded Decimals, dates, ints);
-            # only JSON needs wrapping.
-            json_fields = {f.attname for f in fields if isinstance(f, models.JSONField)}
-            for row in rows:
-                copy.write_row(
-                    [
-                        Jsonb(row[field.attname])
-                        if field.attname in json_fields
-                        else row[field.attname]
-                        for field in fields
-                    ]
-                )
-        cursor.execute(
-            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM analytics_metrics_load"
-            f" ON CONFLICT ({key}) DO UPDATE SET {updates}"
-        )
-        cursor.execute("DROP TABLE analytics_metrics_load")

@@ -1,11 +1,12 @@
 """Running the nightly pipeline: plan and first pass, chunks (retryable), finalisation.
 
-``pipeline_run_start`` plans the chunks and fits the portfolio's parameters;
+``pipeline_run_start`` plans the chunks, builds the run's stage (every
+customer's aggregates, once) and fits the portfolio's parameters;
 ``pipeline_chunk_process`` computes and writes one chunk (idempotent: a done
 chunk is skipped, so a retried or twice-delivered task does no harm);
-``pipeline_run_finalize`` settles the status and sends the tier digests. The
-management command runs them in-process; the Celery task fans the chunks out
-as a chord.
+``pipeline_run_finalize`` settles the status, sends the tier digests and drops
+the stage. The management command runs them in-process; the Celery task fans
+the chunks out as a chord.
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ from django.utils.translation import gettext as _
 from analytics.models import ChunkStatus, PipelineChunk, PipelineRun, RunStatus
 from analytics.pipeline import compute, write
 from analytics.pipeline.config import PipelineConfig
-from analytics.pipeline.frames import fx_rates_as_of
 from analytics.pipeline.portfolio import portfolio_pass
 from analytics.pipeline.queries import Window
+from analytics.pipeline.rates import fx_rates_as_of
+from analytics.pipeline.stage import stage_create, stage_drop, stage_drop_orphans, stage_ensure
 from analytics.services.digests import tier_change_digests_send
 from crm.exceptions import ApplicationError, NotFound
 from customers.models import Customer
@@ -89,15 +91,22 @@ def pipeline_run_start(
         ]
         PipelineChunk.objects.bulk_create(chunks, batch_size=1000)
         window = Window.trailing(as_of, config.window_days)
-        rates = fx_rates_as_of(as_of=as_of, base_currency=config.base_currency)
-        parameters, problems = portfolio_pass(
+        stage_drop_orphans()
+        problems = stage_create(
+            run_id=run.pk,
             config=config,
             window=window,
-            rates=rates,
-            chunk_ranges=[(c.first_customer_id, c.last_customer_id) for c in chunks],
-            seed=as_of.toordinal(),
+            rates=fx_rates_as_of(as_of=as_of, base_currency=config.base_currency),
+            # An empty range when there are no customers: the stage is then empty.
+            first_id=chunks[0].first_customer_id if chunks else 0,
+            last_id=chunks[-1].last_customer_id if chunks else -1,
         )
+        parameters, portfolio_problems = portfolio_pass(
+            config=config, window=window, run_id=run.pk, seed=as_of.toordinal()
+        )
+        problems = [*portfolio_problems, *problems]
     except Exception as error:
+        stage_drop(run_id=run.pk)
         PipelineRun.objects.filter(pk=run.pk).update(
             status=RunStatus.FAILED, finished_at=timezone.now(), error=repr(error)[:2000]
         )
@@ -133,24 +142,27 @@ def pipeline_chunk_process(*, chunk_id: int) -> int:
 
 @transaction.atomic
 def _chunk_write(chunk_id: int) -> int:
-    chunk = PipelineChunk.objects.select_for_update().select_related("run").get(pk=chunk_id)
+    # of=("self",): lock the chunk only; locking the joined run row too serialised the chunks.
+    chunk = (
+        PipelineChunk.objects.select_for_update(of=("self",)).select_related("run").get(pk=chunk_id)
+    )
     if chunk.status == ChunkStatus.DONE:
         return 0
     run = chunk.run
     config = PipelineConfig.from_settings()
+    stage_ensure(run=run, config=config)
     frame = compute.chunk_frame(
         config=config,
         window=Window.trailing(run.as_of, config.window_days),
-        rates=fx_rates_as_of(as_of=run.as_of, base_currency=run.base_currency),
         parameters=run.parameters,
+        run_id=run.pk,
         first_id=chunk.first_customer_id,
         last_id=chunk.last_customer_id,
     )
-    write.metrics_upsert(write.metrics_rows(frame, run))
+    write.metrics_upsert(frame, run)
     changed = write.tiers_apply(frame, run)
-    problems = frame.attrs.get("problems", [])
     chunk.status = ChunkStatus.DONE
-    chunk.error = "; ".join(problems)
+    chunk.error = ""
     chunk.finished_at = timezone.now()
     chunk.save(update_fields=["status", "error", "finished_at"])
     PipelineRun.objects.filter(pk=run.pk).update(
@@ -206,6 +218,8 @@ def pipeline_run_finalize(*, run_id: int) -> PipelineRun:
         ]
     )
     tier_change_digests_send(run=run)
+    # Every chunk is done or out of attempts: the stage has served (a retry rebuilds it).
+    stage_drop(run_id=run.pk)
     return run
 
 

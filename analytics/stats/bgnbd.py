@@ -100,9 +100,19 @@ def probability_alive(
 
 
 def expected_transactions(
-    params: BgNbdParameters, horizon: float, x: np.ndarray, t_x: np.ndarray, age: np.ndarray
+    params: BgNbdParameters,
+    horizon: float,
+    x: np.ndarray,
+    t_x: np.ndarray,
+    age: np.ndarray,
+    *,
+    alive: np.ndarray | None = None,
 ) -> np.ndarray:
-    """E[Y(horizon) | x, t_x, age]: expected transactions in (age, age + horizon] (FHL 2005, eq. 10)."""
+    """E[Y(horizon) | x, t_x, age]: expected transactions in (age, age + horizon] (FHL 2005, eq. 10).
+
+    ``alive``: P(alive) of the same customers when already computed (it does not depend
+    on the horizon; the pipeline evaluates 24 horizons per customer).
+    """
     r, alpha, a, b = params.r, params.alpha, params.a, params.b
     x = np.asarray(x, dtype=float)
     age = np.asarray(age, dtype=float)
@@ -114,7 +124,8 @@ def expected_transactions(
     hyp = hyp2f1(r + x, b + x, a + b + x - 1, z)
     bracket = 1.0 - np.exp((r + x) * (np.log(alpha + age) - np.log(alpha + age + horizon))) * hyp
     head = (a + b + x - 1) / (a - 1)
-    alive = probability_alive(params, x, t_x, age)
+    if alive is None:
+        alive = probability_alive(params, x, t_x, age)
     # Equation 10 divided by its denominator is the same as multiplying by P(alive).
     return head * bracket * alive
 

@@ -21,7 +21,7 @@ class Command(BaseCommand):
             "--async",
             action="store_true",
             dest="dispatch",
-            help="Do the portfolio pass here, then fan the chunks out to the Celery workers.",
+            help="Build the stage and do the portfolio pass here, then fan the chunks out to the workers.",
         )
         parser.add_argument(
             "--retry-failed",

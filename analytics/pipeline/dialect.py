@@ -1,0 +1,94 @@
+"""The few SQL fragments that differ between PostgreSQL and SQLite.
+
+The pipeline's statements are written once; these helpers fill in what the two
+databases spell differently (day arithmetic, aggregates, rounding). Only fixed
+SQL and expressions built by the pipeline itself are passed in: never a value.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import connection
+
+
+def is_postgresql() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def days_between(later: str, earlier: str) -> str:
+    """Whole days from ``earlier`` to ``later`` (both dates)."""
+    if is_postgresql():
+        return f"({later} - {earlier})"
+    return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
+
+
+def positive(expression: str) -> str:
+    function = "GREATEST" if is_postgresql() else "MAX"
+    return f"{function}({expression}, 0)"
+
+
+def date_param(value: date) -> date | str:
+    return value if is_postgresql() else value.isoformat()
+
+
+def as_date(placeholder: str) -> str:
+    """A date parameter usable in arithmetic (PostgreSQL needs the type spelled out)."""
+    return f"CAST({placeholder} AS DATE)" if is_postgresql() else placeholder
+
+
+def exact_number(placeholder: str) -> str:
+    """A Decimal parameter as an exact ``numeric`` (a REAL on SQLite)."""
+    return f"CAST({placeholder} AS NUMERIC)" if is_postgresql() else f"CAST({placeholder} AS REAL)"
+
+
+def any_true(condition: str) -> str:
+    """1 when ``condition`` holds for any row of the group, else 0."""
+    return f"MAX(CASE WHEN {condition} THEN 1 ELSE 0 END)"
+
+
+def comma_list(expression: str) -> str:
+    """The non-NULL values of the group joined by commas (order and repeats not settled).
+
+    Not DISTINCT: a DISTINCT aggregate makes PostgreSQL sort the groups (the step took
+    1.0-1.2 s with it, 0.6 s without, for 100,000 customers); the reader removes repeats.
+    """
+    if is_postgresql():
+        return f"string_agg({expression}, ',')"
+    return f"group_concat({expression}, ',')"
+
+
+def to_float(expression: str) -> str:
+    """A number as a double, for the statistics (exact money stays in its own columns)."""
+    if is_postgresql():
+        return f"CAST({expression} AS DOUBLE PRECISION)"
+    return f"CAST({expression} AS REAL)"
+
+
+def _truncate(expression: str) -> str:
+    return f"trunc({expression})" if is_postgresql() else f"CAST({expression} AS INTEGER)"
+
+
+def round_half_even(expression: str, places: int) -> str:
+    """``expression`` rounded to ``places`` decimals, ties to even (crm.money's rule).
+
+    SQL's ROUND takes ties away from zero; one step back toward zero when the
+    value is exactly halfway and the truncated digit is even gives ROUND_HALF_EVEN.
+    Exact on PostgreSQL's numeric; on SQLite (floats) it is as exact as floats are.
+    ``expression`` must be a column name or another expression without side effects.
+    The fragment is for a statement executed with parameters ("%%" is the modulo).
+    """
+    scale = 10**places
+    scaled = f"({expression}) * {scale}"
+    truncated = _truncate(scaled)
+    step = f"1.0 / {scale}" if places else "1"
+    sign = (
+        f"sign({expression})"
+        if is_postgresql()
+        else f"(CASE WHEN {expression} < 0 THEN -1 ELSE 1 END)"
+    )
+    return (
+        f"(CASE WHEN abs({scaled} - {truncated}) = 0.5 AND {truncated} %% 2 = 0"
+        f" THEN ROUND({expression}, {places}) - {sign} * {step}"
+        f" ELSE ROUND({expression}, {places}) END)"
+    )

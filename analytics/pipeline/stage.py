@@ -1,0 +1,228 @@
+"""The run's stage: every customer's aggregates, computed once at the start of a run.
+
+``stage_create`` runs :func:`analytics.pipeline.queries.customer_aggregates`
+once over the whole run (CREATE TABLE … AS, an UNLOGGED table on PostgreSQL:
+nothing to recover after a crash, the run would be redone) keyed by customer
+id. It is an ordinary table, so Celery workers in other processes read it; the
+portfolio pass reads its compact float columns, each chunk reads its id range,
+and the chunk's write joins it to take the money (exact, rounded in SQL).
+
+The stage lives until the run is finalised (so a chunk can be retried alone,
+reading the same figures) and is dropped then, or when the start fails. A run
+finalised with failed chunks rebuilds it on ``--retry-failed``
+(``stage_ensure``); stages left by crashed processes are dropped by the next
+run's start.
+
+Only table names built here from run ids are interpolated into SQL.
+"""
+
+# ruff: noqa: S608
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+from django.db import connection, transaction
+
+from analytics.models import PipelineRun, RunStatus
+from analytics.pipeline import dialect, queries
+from analytics.pipeline.config import PipelineConfig
+from analytics.pipeline.queries import Window
+from analytics.pipeline.rates import fx_rates_as_of
+from credit.models import CreditProfile
+from customers.models import Customer
+
+PREFIX = "analytics_stage_run_"
+
+
+def stage_table(run_id: int) -> str:
+    return f"{PREFIX}{int(run_id)}"
+
+
+def stage_exists(*, run_id: int) -> bool:
+    """Whether the run's stage is there (asked of the catalogue by name: every chunk asks)."""
+    with connection.cursor() as cursor:
+        if dialect.is_postgresql():
+            cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [stage_table(run_id)])
+        else:
+            cursor.execute(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = %s",
+                [stage_table(run_id)],
+            )
+        return bool(cursor.fetchone()[0])
+
+
+def stage_create(
+    *,
+    run_id: int,
+    config: PipelineConfig,
+    window: Window,
+    rates: dict,
+    first_id: int,
+    last_id: int,
+) -> list[str]:
+    """(Re)build the stage of the run for customer ids [first_id, last_id]; returns the problems met."""
+    statement = queries.customer_aggregates(
+        window=window, config=config, rates=rates, first_id=first_id, last_id=last_id
+    )
+    table = connection.ops.quote_name(stage_table(run_id))
+    unlogged = "UNLOGGED " if dialect.is_postgresql() else ""
+    with transaction.atomic(), connection.cursor() as cursor:
+        if dialect.is_postgresql():
+            # Measured on 2M invoices: JIT-compiling this one statement took longer (~3 s)
+            # than running it, and the default work_mem made its sorts and hashes spill.
+            cursor.execute("SET LOCAL jit = off")
+            cursor.execute("SET LOCAL work_mem = '64MB'")
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        cursor.execute(f"CREATE {unlogged}TABLE {table} AS {statement.sql}", statement.params)
+        if dialect.is_postgresql():
+            cursor.execute(f"ALTER TABLE {table} ADD PRIMARY KEY (customer_id)")
+            # Statistics of the key only: the chunks' reads and joins go by customer id, and
+            # analysing every numeric column took ten times as long (0.36 s).
+            cursor.execute(f"ANALYZE {table} (customer_id)")
+        else:
+            name = connection.ops.quote_name(f"{stage_table(run_id)}_customer")
+            cursor.execute(f"CREATE UNIQUE INDEX {name} ON {table} (customer_id)")
+    return statement.problems
+
+
+def stage_drop(*, run_id: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {connection.ops.quote_name(stage_table(run_id))}")
+
+
+def stage_drop_orphans() -> list[int]:
+    """Drop the stages of runs that are no longer running (left by a crash); returns their run ids."""
+    with connection.cursor() as cursor:
+        run_ids = [
+            int(name.removeprefix(PREFIX))
+            for name in connection.introspection.table_names(cursor)
+            if name.startswith(PREFIX) and name.removeprefix(PREFIX).isdigit()
+        ]
+    running = set(
+        PipelineRun.objects.filter(pk__in=run_ids, status=RunStatus.RUNNING).values_list(
+            "pk", flat=True
+        )
+    )
+    orphans = [run_id for run_id in run_ids if run_id not in running]
+    for run_id in orphans:
+        stage_drop(run_id=run_id)
+    return orphans
+
+
+def stage_ensure(*, run: PipelineRun, config: PipelineConfig) -> None:
+    """Rebuild the stage of ``run`` from the current data when it is gone (a retry after finalising).
+
+    The run's row is locked while building, so concurrent chunks build it once.
+    """
+    if stage_exists(run_id=run.pk):
+        return
+    with transaction.atomic():
+        PipelineRun.objects.select_for_update().filter(pk=run.pk).first()
+        if stage_exists(run_id=run.pk):
+            return
+        bounds = run.chunks.order_by("index").values_list("first_customer_id", "last_customer_id")
+        if not bounds:
+            return
+        stage_create(
+            run_id=run.pk,
+            config=config,
+            window=Window.trailing(run.as_of, config.window_days),
+            rates=fx_rates_as_of(as_of=run.as_of, base_currency=run.base_currency),
+            first_id=bounds[0][0],
+            last_id=bounds[len(bounds) - 1][1],
+        )
+
+
+# The columns the statistics use, as floats: exact money stays in the stage.
+_FLOATS = {
+    "margin_all": "margin_all",
+    "margin_12m": "margin_12m",
+    "revenue_12m": "revenue_12m",
+    "weighted_days_late": "weighted_days_late",
+}
+_COUNTS = [
+    "invoices_all",
+    "invoices_12m",
+    "max_days_past_due",
+    "recency_days",
+    "age_days",
+    "active_days",
+]
+
+
+def _read(sql: str, params: list[int], columns: list[str]) -> pd.DataFrame:
+    """The rows of ``sql`` as a DataFrame indexed by customer id.
+
+    On PostgreSQL through COPY … TO STDOUT and pandas' CSV parser: measured three
+    times faster than building a Python tuple per row (100,000 rows, 12 columns).
+    Text columns come back with NaN for empty values.
+    """
+    if not dialect.is_postgresql():
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        frame = pd.DataFrame.from_records(rows, columns=columns)
+        return frame.set_index("customer_id")
+    statement = sql % tuple(int(value) for value in params)  # ids only, as integers
+    buffer = io.BytesIO()
+    copy_out = f"COPY ({statement}) TO STDOUT WITH (FORMAT csv)"
+    with connection.cursor() as cursor, cursor.cursor.copy(copy_out) as copy:
+        for block in copy:
+            buffer.write(block)
+    buffer.seek(0)
+    texts = {
+        name: object for name in ("fx_missing", "risk_grade", "current_tier") if name in columns
+    }
+    frame = pd.read_csv(buffer, names=columns, header=None, dtype=texts)
+    return frame.set_index("customer_id")
+
+
+def _stage_columns(alias: str) -> tuple[list[str], list[str]]:
+    expressions = [f"{alias}.customer_id", *(f"{alias}.{column}" for column in _COUNTS)]
+    expressions.append(f"{alias}.fx_missing")
+    expressions += [dialect.to_float(f"{alias}.{column}") for column in _FLOATS.values()]
+    names = ["customer_id", *_COUNTS, "fx_missing", *_FLOATS]
+    return expressions, names
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    for column in ("invoices_all", "invoices_12m", "max_days_past_due"):
+        frame[column] = frame[column].fillna(0).astype("int64")
+    for column in ("recency_days", "age_days", "active_days", *_FLOATS):
+        frame[column] = frame[column].astype(float)
+    return frame
+
+
+def stage_summary(*, run_id: int) -> pd.DataFrame:
+    """Every customer of the run: counts, days and float money (for the portfolio's fits)."""
+    expressions, names = _stage_columns("s")
+    table = connection.ops.quote_name(stage_table(run_id))
+    return _typed(
+        _read(f"SELECT {', '.join(expressions)} FROM {table} s ORDER BY s.customer_id", [], names)
+    )
+
+
+def stage_chunk(*, run_id: int, first_id: int, last_id: int) -> pd.DataFrame:
+    """The chunk's customers from the stage, with their tiering inputs read now."""
+    expressions, names = _stage_columns("s")
+    table = connection.ops.quote_name(stage_table(run_id))
+    sql = f"""
+        SELECT {", ".join(expressions)}, c.risk_grade, c.tier,
+               CASE WHEN h.is_on_hold THEN 1 ELSE 0 END
+          FROM {table} s
+          JOIN {Customer._meta.db_table} c
+            ON c.id = s.customer_id AND c.id BETWEEN %s AND %s
+          LEFT JOIN {CreditProfile._meta.db_table} h
+            ON h.customer_id = s.customer_id AND h.customer_id BETWEEN %s AND %s
+         WHERE s.customer_id BETWEEN %s AND %s
+         ORDER BY s.customer_id
+    """
+    columns = [*names, "risk_grade", "current_tier", "is_on_hold"]
+    # The range on every table lets each one be read by its index, not scanned whole.
+    frame = _typed(_read(sql, [first_id, last_id] * 3, columns))
+    frame["is_on_hold"] = frame["is_on_hold"].fillna(0).astype(bool)
+    for column in ("risk_grade", "current_tier"):
+        frame[column] = frame[column].fillna("")
+    return frame
