@@ -1,8 +1,9 @@
 """Credit check over HTTP on the demo portfolio: p95 with 1 and 8 concurrent clients, against an authenticated GET of one customer.
 
 Target (issue #5): credit check p95 <= 20 ms with 8 concurrent clients. The
-server is gunicorn as deployed (docker-compose, Dockerfile): sync workers, two
-per core, persistent database connections (the default on PostgreSQL), over the
+server is gunicorn with sync workers as in the Dockerfile, two per core as
+docs/operations.md advises, persistent database connections (the default on
+PostgreSQL), over the
 seeded portfolio; every client sends token-authenticated requests back to back
 (a sync worker closes the connection after each answer, so each request also
 opens one, as it would behind a proxy). Each check is a new
@@ -17,6 +18,7 @@ import http.client
 import json
 import multiprocessing
 import os
+import queue
 import random
 import socket
 import statistics
@@ -166,7 +168,14 @@ def _phase(port: int, clients: int, per_client: int, make_request) -> dict[str, 
     ]
     for process in processes:
         process.start()
-    outcomes = [results.get(timeout=600) for _ in processes]
+    outcomes = []
+    while len(outcomes) < clients:
+        try:
+            outcomes.append(results.get(timeout=5))
+        except queue.Empty:
+            crashed = [p.exitcode for p in processes if p.exitcode not in (None, 0)]
+            if crashed:
+                raise RuntimeError(f"a client process failed (exit code {crashed[0]})") from None
     for process in processes:
         process.join()
     samples = [sample for outcome in outcomes for sample in outcome[0]]

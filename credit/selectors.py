@@ -135,6 +135,8 @@ def credit_position_get(
 ) -> CreditPosition | None:
     """The customer's credit position, or None when there is no such customer,
     the user may not see it (``user`` given) or it has no credit profile yet."""
+    if not _ID_MIN <= customer_id <= _ID_MAX:
+        return None  # no such row; the database driver would refuse the number (500 on SQLite)
     sql = _position_sql()
     visible, visible_params = ("1 = 1", [])
     if user is not None:
@@ -166,6 +168,7 @@ def credit_position_get(
 
 
 _profile_field = CreditProfile._meta.get_field("customer")
+_ID_MIN, _ID_MAX = -(2**63), 2**63 - 1  # the range of a BigAutoField
 
 
 def customer_exposure(*, customer: Customer) -> Decimal:

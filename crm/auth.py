@@ -70,8 +70,12 @@ def roles_columns(user_column: str) -> tuple[str, list[str]]:
 
 
 def roles_cache(user: AbstractBaseUser, permissions: str | None, groups: str | None) -> None:
-    """Cache the values of :func:`roles_columns` on the user, as :func:`_load` would."""
-    user._perm_cache = set(permissions.split(_SEPARATOR)) if permissions else set()
+    """Cache the values of :func:`roles_columns` on the user, as :func:`_load` would.
+
+    A superuser's permissions are all of them, not the ones assigned: they are
+    left to ModelBackend (which computes them when ``_perm_cache`` is unset)."""
+    if not user.is_superuser:
+        user._perm_cache = set(permissions.split(_SEPARATOR)) if permissions else set()
     setattr(user, _GROUP_NAMES, frozenset(groups.split(_SEPARATOR)) if groups else frozenset())
 
 

@@ -44,11 +44,17 @@ def insert_unless_exists(instance: models.Model, *, unique_fields: Sequence[str]
 
     One statement, so no savepoint is needed when another transaction stored
     the same row first (the caller then reads the stored one). Sets the
-    instance's primary key when stored.
+    instance's primary key when stored. Like ``QuerySet.bulk_create`` it sends
+    no save signals; it stores the fields' Python-side defaults and
+    ``pre_save`` values (``auto_now_add``), so it is not for models with
+    database defaults or generated fields. On PostgreSQL a refused insert still
+    uses up a sequence value (ids may have gaps).
     """
     meta = instance._meta
     quote = connection.ops.quote_name
     fields = [field for field in meta.concrete_fields if not field.primary_key]
+    if any(field.generated or field.has_db_default() for field in fields):
+        raise TypeError(f"{meta.label} has database-side values; use the ORM to insert it.")
     values = [
         field.get_db_prep_save(field.pre_save(instance, add=True), connection) for field in fields
     ]
@@ -56,14 +62,27 @@ def insert_unless_exists(instance: models.Model, *, unique_fields: Sequence[str]
     sql = (
         f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)})"
         f" VALUES ({', '.join(['%s'] * len(fields))})"
-        f" ON CONFLICT ({conflict}) DO NOTHING RETURNING {quote(meta.pk.column)}"
+        f" ON CONFLICT ({conflict}) DO NOTHING"
     )
+    returning = connection.features.can_return_columns_from_insert
+    if returning:
+        sql += f" RETURNING {quote(meta.pk.column)}"
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
-        row = cursor.fetchone()
-    if row is None:
+        if returning:
+            row = cursor.fetchone()
+            pk = None if row is None else row[0]
+        else:
+            # SQLite before 3.35 has no RETURNING: the row count says whether it was stored,
+            # and the unique fields find its id.
+            stored = cursor.rowcount == 1
+            pk = None
+    if not returning and stored:
+        key = {name: getattr(instance, meta.get_field(name).attname) for name in unique_fields}
+        pk = type(instance)._base_manager.filter(**key).values_list("pk", flat=True).get()
+    if pk is None:
         return False
-    instance.pk = row[0]
+    instance.pk = pk
     instance._state.adding = False
     instance._state.db = connection.alias
     return True

@@ -65,3 +65,21 @@ def test_insert_unless_exists_stores_once_and_leaves_the_first_row_alone():
     assert row.reasons == [{"code": "over_limit", "message": "über"}]
     assert row.created_at is not None
     assert CreditCheck.objects.count() == 1
+
+
+def test_without_returning_the_row_count_says_whether_it_was_stored(monkeypatch):
+    # given a profile, and a database without INSERT … RETURNING (SQLite before 3.35)
+    profile = CreditProfileFactory()
+    monkeypatch.setattr(connection.features, "can_return_columns_from_insert", False)
+
+    # when the same order reference is inserted twice
+    first = _check(profile, "SO-9")
+    stored = insert_unless_exists(first, unique_fields=["customer", "order_reference"])
+    again = insert_unless_exists(
+        _check(profile, "SO-9"), unique_fields=["customer", "order_reference"]
+    )
+
+    # then the first is stored with its id, the second is not
+    assert stored
+    assert not again
+    assert CreditCheck.objects.get(order_reference="SO-9").pk == first.pk

@@ -68,8 +68,10 @@ def test_the_check_runs_in_a_pinned_number_of_queries(
     client, _user = client_for(roles.INTEGRATOR)
     client.post(URL, _body(profile, order_reference="WARM-UP"), format="json")
 
-    # then a new check costs (the user's permissions and roles loaded once, with the
-    # warm-up): the one position query and one INSERT … ON CONFLICT DO NOTHING
+    # then a new check costs the one position query and one INSERT … ON CONFLICT DO
+    # NOTHING (the test client reuses the force-authenticated user object, whose
+    # permissions and roles were loaded by the warm-up; a token request adds the one
+    # query that reads token, user and roles together: tests/crm/api/test_token.py)
     with django_assert_num_queries(2):
         response = client.post(URL, _body(profile, order_reference="SO-2"), format="json")
     assert response.status_code == 201

@@ -116,3 +116,9 @@ def test_closing_twice_is_a_conflict(profile):
     with pytest.raises(Conflict):
         open_order_close(order=order)
     assert OpenOrder.objects.get().status == OpenOrderStatus.CLOSED
+
+
+@pytest.mark.parametrize("customer_id", [2**63, -(2**63) - 1, 10**30])
+def test_a_position_for_an_id_beyond_any_row_is_none(customer_id):
+    # an id no BigAutoField can hold (a URL's <int:> takes any length) is simply not there
+    assert credit_position_get(customer_id=customer_id) is None

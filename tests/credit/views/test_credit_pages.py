@@ -168,3 +168,9 @@ def test_review_queue_page_lists_due_customers():
     response = client.get(reverse("credit:reviews"))
     assert response.status_code == 200
     assert "Due Soon Ltd" in response.content.decode()
+
+
+def test_a_profile_page_for_an_impossibly_large_id_is_404():
+    client, _manager = _client(CREDIT)
+    response = client.get(reverse("credit:customer", args=[10**25]))
+    assert response.status_code == 404
