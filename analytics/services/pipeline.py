@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from django.db import transaction
 from django.db.models import F
@@ -51,6 +51,39 @@ def _chunk_ranges(chunk_size: int, last_customer_id: int | None) -> Iterator[tup
             first, count = None, 0
     if first is not None:
         yield first, last, count
+
+
+# A run still "running" with no chunk started or finished for this long lost its
+# process (killed, machine restarted): chunk retries back off for minutes, not hours.
+ABANDONED_AFTER = timedelta(hours=12)
+
+
+def pipeline_runs_abandon_stale(*, now: datetime | None = None) -> list[int]:
+    """Mark as failed the runs left "running" by a process that died; returns their ids.
+
+    Without this the dashboard's progress bar would show such a run forever and
+    its stage would never be dropped (the next start drops stages of runs that
+    are no longer running).
+    """
+    now = now or timezone.now()
+    cutoff = now - ABANDONED_AFTER
+    stale = (
+        PipelineRun.objects.filter(status=RunStatus.RUNNING, started_at__lt=cutoff)
+        .exclude(chunks__started_at__gte=cutoff)
+        .exclude(chunks__finished_at__gte=cutoff)
+    )
+    run_ids = list(stale.values_list("pk", flat=True).distinct())
+    PipelineRun.objects.filter(pk__in=run_ids, status=RunStatus.RUNNING).update(
+        status=RunStatus.FAILED,
+        finished_at=now,
+        error=(
+            f"Abandoned: still running after {ABANDONED_AFTER} without any chunk activity"
+            " (its process died). Start a new run."
+        ),
+    )
+    for run_id in run_ids:
+        logger.warning("analytics run %s abandoned: marked failed", run_id)
+    return run_ids
 
 
 def pipeline_run_start(
@@ -91,6 +124,7 @@ def pipeline_run_start(
         ]
         PipelineChunk.objects.bulk_create(chunks, batch_size=1000)
         window = Window.trailing(as_of, config.window_days)
+        pipeline_runs_abandon_stale()
         stage_drop_orphans()
         problems = stage_create(
             run_id=run.pk,

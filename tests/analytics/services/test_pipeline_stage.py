@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from analytics.models import ChunkStatus, CustomerMetrics, FxRate, PipelineRun, RunStatus
 from analytics.pipeline import dialect, write
@@ -151,6 +152,30 @@ def test_stages_left_by_crashed_runs_are_dropped_by_the_next_start():
     # then only the failed run's stage is gone
     assert not stage_exists(run_id=crashed.pk)
     assert stage_exists(run_id=running.pk)
+    assert stage_exists(run_id=latest.pk)
+
+
+def test_a_run_whose_process_died_is_marked_failed_and_its_stage_dropped():
+    # given a run left "running" 13 hours ago with no chunk activity since (its process
+    # died), and one started as long ago whose chunk finished an hour ago (still working)
+    paid_invoice(CustomerFactory(), issued=AS_OF - datetime.timedelta(days=40))
+    dead = pipeline_run_start(as_of=AS_OF)
+    slow = pipeline_run_start(as_of=AS_OF)
+    long_ago = timezone.now() - datetime.timedelta(hours=13)
+    PipelineRun.objects.filter(pk__in=[dead.pk, slow.pk]).update(started_at=long_ago)
+    slow.chunks.update(finished_at=timezone.now() - datetime.timedelta(hours=1))
+
+    # when the next run starts
+    latest = pipeline_run_start(as_of=AS_OF)
+
+    # then the dead run is failed with the reason, its stage is gone; the others stay
+    dead.refresh_from_db()
+    assert dead.status == RunStatus.FAILED
+    assert "Abandoned" in dead.error
+    assert dead.finished_at is not None
+    assert not stage_exists(run_id=dead.pk)
+    assert PipelineRun.objects.get(pk=slow.pk).status == RunStatus.RUNNING
+    assert stage_exists(run_id=slow.pk)
     assert stage_exists(run_id=latest.pk)
 
 
