@@ -79,10 +79,19 @@ def roles_cache(user: AbstractBaseUser, permissions: str | None, groups: str | N
     setattr(user, _GROUP_NAMES, frozenset(groups.split(_SEPARATOR)) if groups else frozenset())
 
 
+@cache
+def _user_roles_sql() -> tuple[str, tuple[str, ...]]:
+    user_model = get_user_model()
+    user_pk = f"u.{connection.ops.quote_name(user_model._meta.pk.column)}"
+    columns, params = roles_columns(user_pk)
+    sql = f"SELECT {columns} FROM {user_model._meta.db_table} u WHERE {user_pk} = %s"
+    return sql, tuple(params)
+
+
 def _load(user: AbstractBaseUser) -> None:
-    columns, params = roles_columns("%s")
+    sql, params = _user_roles_sql()
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {columns}", [params[0], user.pk, user.pk, params[1], user.pk])
+        cursor.execute(sql, [*params, user.pk])
         permissions, groups = cursor.fetchone()
     roles_cache(user, permissions, groups)
 

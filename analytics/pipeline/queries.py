@@ -63,15 +63,20 @@ MONEY_COLUMNS = [
     "write_offs_12m",
 ]
 
-# The columns of the statement's result, in order.
-STAGE_COLUMNS = [
-    "customer_id",
+# Per-customer counts and day spans of the stage (integers).
+COUNT_COLUMNS = [
     "invoices_all",
     "invoices_12m",
     "max_days_past_due",
     "recency_days",
     "age_days",
     "active_days",
+]
+
+# The columns of the statement's result, in order.
+STAGE_COLUMNS = [
+    "customer_id",
+    *COUNT_COLUMNS,
     "fx_missing",
     "dunning_notices_12m",
     "disputes_12m",

@@ -136,20 +136,7 @@ def stage_ensure(*, run: PipelineRun, config: PipelineConfig) -> None:
 
 
 # The columns the statistics use, as floats: exact money stays in the stage.
-_FLOATS = {
-    "margin_all": "margin_all",
-    "margin_12m": "margin_12m",
-    "revenue_12m": "revenue_12m",
-    "weighted_days_late": "weighted_days_late",
-}
-_COUNTS = [
-    "invoices_all",
-    "invoices_12m",
-    "max_days_past_due",
-    "recency_days",
-    "age_days",
-    "active_days",
-]
+_FLOATS = ["margin_all", "margin_12m", "revenue_12m", "weighted_days_late"]
 
 
 def _read(sql: str, params: list[int], columns: list[str]) -> pd.DataFrame:
@@ -180,10 +167,13 @@ def _read(sql: str, params: list[int], columns: list[str]) -> pd.DataFrame:
 
 
 def _stage_columns(alias: str) -> tuple[list[str], list[str]]:
-    expressions = [f"{alias}.customer_id", *(f"{alias}.{column}" for column in _COUNTS)]
+    expressions = [
+        f"{alias}.customer_id",
+        *(f"{alias}.{column}" for column in queries.COUNT_COLUMNS),
+    ]
     expressions.append(f"{alias}.fx_missing")
-    expressions += [dialect.to_float(f"{alias}.{column}") for column in _FLOATS.values()]
-    names = ["customer_id", *_COUNTS, "fx_missing", *_FLOATS]
+    expressions += [dialect.to_float(f"{alias}.{column}") for column in _FLOATS]
+    names = ["customer_id", *queries.COUNT_COLUMNS, "fx_missing", *_FLOATS]
     return expressions, names
 
 

@@ -89,6 +89,8 @@ class CreditBacktest(models.Model):
     version = models.CharField(_("scorecard version"), max_length=40)
     customers = models.PositiveIntegerField(_("customers"))
     defaults = models.PositiveIntegerField(_("defaults"))
+    # Dimensionless rank statistics in [0, 1] (not money), rounded to 4 places when stored;
+    # the API serves them as JSON numbers.
     auc = models.FloatField(_("AUC"), null=True, blank=True)
     gini = models.FloatField(_("Gini"), null=True, blank=True)
     ks = models.FloatField(_("KS"), null=True, blank=True)
