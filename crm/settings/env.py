@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +21,8 @@ if _env_file.is_file():
     environ.Env.read_env(str(_env_file))
 
 _MISSING = object()
+# django-environ reads any other word as false; a typo must not switch a feature off.
+_BOOLEAN_WORDS = {"true", "false", "yes", "no", "on", "off", "1", "0", "t", "f", "y", "n"}
 _URL_PASSWORD = re.compile(r"(?<=://)([^:/@]*):[^@]*@")
 
 
@@ -35,6 +38,13 @@ def read(name: str, cast: Callable[..., Any] | None = None, default: Any = _MISS
     start-up with a message that names the variable and says what is expected.
     """
     reader = cast or env.str
+    if reader == env.bool and name in os.environ:
+        word = os.environ[name].strip().lower()
+        if word not in _BOOLEAN_WORDS:
+            raise ImproperlyConfigured(
+                f"Environment variable {name} has an invalid value {os.environ[name]!r}: "
+                "use true or false."
+            )
     try:
         if default is _MISSING:
             return reader(name)
