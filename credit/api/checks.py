@@ -16,14 +16,16 @@ from crm.api.fields import MoneyField
 from crm.api.filters import IdFilter
 from crm.api.permissions import HasModelPermission
 from crm.api.schema import error_responses
+from crm.api.serializers import SharedFieldsSerializer
 from crm.api.viewsets import ScopedViewSet
 
 
-class ReasonSerializer(serializers.Serializer):
+class ReasonSerializer(SharedFieldsSerializer):
     code = serializers.ChoiceField(
-        choices=["on_hold", "over_limit", "grade_e", "overdue_amount", "overdue_age"]
+        choices=["on_hold", "over_limit", "grade_e", "overdue_amount", "overdue_age"],
+        read_only=True,
     )
-    message = serializers.CharField()
+    message = serializers.CharField(read_only=True)
 
 
 @extend_schema(tags=["credit checks"])
@@ -38,9 +40,9 @@ class CreditCheckViewSet(mixins.ListModelMixin, ScopedViewSet):
             model = CreditCheck
             fields = ["customer", "result"]
 
-    class OutputSerializer(serializers.Serializer):
-        # Declared field by field, not a ModelSerializer: this answers before every
-        # order, and introspecting the model on each request cost a millisecond.
+    class OutputSerializer(SharedFieldsSerializer):
+        # Declared field by field, not a ModelSerializer, and built once per process
+        # (SharedFieldsSerializer): this answers before every order.
         id = serializers.IntegerField(read_only=True)
         customer = serializers.IntegerField(source="customer_id", read_only=True)
         order_reference = serializers.CharField(read_only=True)
