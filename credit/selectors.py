@@ -9,7 +9,6 @@ from functools import cache
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db import connection
 from django.db.models import (
     DecimalField,
     F,
@@ -31,7 +30,7 @@ from credit.models import (
     OpenOrder,
     OpenOrderStatus,
 )
-from crm.db import instance_from_row, select_columns
+from crm.db import instance_from_row, prepared_cursor, select_columns
 from crm.money import DECIMAL_PLACES, MAX_DIGITS, quantize
 from customers.models import Customer
 from customers.selectors import customer_visibility_q, customer_visibility_sql
@@ -144,7 +143,7 @@ def credit_position_get(
     as_of = as_of or timezone.localdate()
     # The order being checked may already be reported: do not count it twice.
     params = [OpenOrderStatus.OPEN, exclude_order_reference, as_of, as_of, customer_id]
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql.replace("{visible}", visible), [*params, *visible_params])
         row = cursor.fetchone()
     if row is None:

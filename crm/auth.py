@@ -25,6 +25,8 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, P
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 
+from crm.db import prepared_cursor
+
 _GROUP_NAMES = "_crm_group_names"
 
 
@@ -90,7 +92,7 @@ def _user_roles_sql() -> tuple[str, tuple[str, ...]]:
 
 def _load(user: AbstractBaseUser) -> None:
     sql, params = _user_roles_sql()
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql, [*params, user.pk])
         permissions, groups = cursor.fetchone()
     roles_cache(user, permissions, groups)

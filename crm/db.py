@@ -10,12 +10,46 @@ Only table and column names from model metadata are ever interpolated.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TypeVar
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
 
+import psycopg
 from django.db import connection, models
+from django.db.backends.utils import CursorWrapper
 
 M = TypeVar("M", bound=models.Model)
+
+
+@contextmanager
+def prepared_cursor() -> Iterator[CursorWrapper]:
+    """A cursor whose statements PostgreSQL parses and plans once per connection.
+
+    For the few statements every API request runs (the token lookup, the credit
+    position, the credit check's insert): planning them cost more than running
+    them. It is Django's own cursor wrapper (query logging, execute wrappers,
+    error translation) around a psycopg cursor with server-side parameters and
+    ``prepare=True``; only the statements run through it are prepared, the ORM's
+    never. Elsewhere (SQLite, or ``DATABASE_PREPARED_STATEMENTS=false`` for a
+    pooler that cannot keep prepared statements) it is the plain cursor, and so
+    it is while queries are logged (DEBUG, tests counting queries): the log then
+    shows each statement with its values.
+    """
+    with connection.cursor() as cursor:
+        raw = connection.connection
+        prepares = connection.vendor == "postgresql" and raw.prepare_threshold is not None
+        if prepares and not connection.queries_logged:
+            cursor.cursor.close()
+            cursor.cursor = _PreparingCursor(raw)
+        yield cursor
+
+
+class _PreparingCursor(psycopg.Cursor):
+    """psycopg's server-side binding cursor, preparing every statement it runs."""
+
+    def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+        kwargs["prepare"] = True
+        return super().execute(query, params, **kwargs)
 
 
 def select_columns(model: type[models.Model], alias: str) -> str:
@@ -27,16 +61,30 @@ def select_columns(model: type[models.Model], alias: str) -> str:
 def instance_from_row(model: type[M], values: Sequence) -> M:
     """A model instance from the values of :func:`select_columns`, converted as the ORM
     converts them (SQLite hands dates back as text and decimals as numbers)."""
+    attnames, plan = _row_plan(model)
     converted = []
-    fields = model._meta.concrete_fields
-    for field, value in zip(fields, values, strict=True):
-        expression = field.get_col(model._meta.db_table)
-        converters = connection.ops.get_db_converters(expression)
-        converters += field.get_db_converters(connection)
+    for (expression, converters), value in zip(plan, values, strict=True):
         for converter in converters:
             value = converter(value, expression, connection)
         converted.append(value)
-    return model.from_db(connection.alias, [field.attname for field in fields], converted)
+    return model.from_db(connection.alias, attnames, converted)
+
+
+def _row_plan(model: type[models.Model]) -> tuple[list[str], list[tuple]]:
+    """The model's attnames and, per concrete field, its column expression and the
+    converters the ORM would apply; worked out once per model and connection (each
+    thread has its own connection object, whose operations the converters belong to)."""
+    plans = connection.__dict__.setdefault("_crm_row_plans", {})
+    if model not in plans:
+        fields = model._meta.concrete_fields
+        plan = []
+        for field in fields:
+            expression = field.get_col(model._meta.db_table)
+            converters = connection.ops.get_db_converters(expression)
+            converters += field.get_db_converters(connection)
+            plan.append((expression, converters))
+        plans[model] = ([field.attname for field in fields], plan)
+    return plans[model]
 
 
 def insert_unless_exists(instance: models.Model, *, unique_fields: Sequence[str]) -> bool:
@@ -67,7 +115,7 @@ def insert_unless_exists(instance: models.Model, *, unique_fields: Sequence[str]
     returning = connection.features.can_return_columns_from_insert
     if returning:
         sql += f" RETURNING {quote(meta.pk.column)}"
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql, values)
         if returning:
             row = cursor.fetchone()

@@ -17,11 +17,13 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 api_v1 = [
+    # First: the credit check runs before every order, and URLs are tried in order
+    # (the prefixes below do not overlap, so the order changes nothing else).
+    path("", include("credit.api.urls")),
     path("auth/token/", TokenObtainView.as_view(), name="auth-token"),
     path("", include("customers.api.urls")),
     path("", include("receivables.api.urls")),
     path("", include("credit.scoring.api_urls")),  # credit scoring (#5)
-    path("", include("credit.api.urls")),
     path("", include("credit.api.urls_limits")),
     path("analytics/", include("analytics.api.urls")),
 ]

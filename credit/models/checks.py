@@ -21,6 +21,9 @@ class CreditCheck(models.Model):
         verbose_name=_("customer"),
         on_delete=models.CASCADE,
         related_name="credit_checks",
+        # The unique (customer, order_reference) index serves lookups by customer;
+        # a second index would only cost every check's insert.
+        db_index=False,
     )
     order_reference = models.CharField(_("order reference"), max_length=64)
     order_amount = MoneyField(_("order amount"))

@@ -19,7 +19,7 @@ from rest_framework import authentication, exceptions
 from rest_framework.authtoken.models import Token
 
 from crm.auth import roles_cache, roles_columns
-from crm.db import instance_from_row, select_columns
+from crm.db import instance_from_row, prepared_cursor, select_columns
 
 
 @cache
@@ -41,7 +41,7 @@ class TokenAuthentication(authentication.TokenAuthentication):
 
     def authenticate_credentials(self, key: str) -> tuple:
         sql, roles_params = _token_sql()
-        with connection.cursor() as cursor:
+        with prepared_cursor() as cursor:
             cursor.execute(sql, [*roles_params, key])
             row = cursor.fetchone()
         if row is None:

@@ -80,10 +80,21 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # PostgreSQL connections are kept between requests (a new one per request costs more
-# than a credit check); CONN_HEALTH_CHECKS replaces one that the server closed.
+# than a credit check). CONN_HEALTH_CHECKS pings a kept connection before each request
+# uses it (one more round trip per request, a tenth of a credit check's time): without
+# it, a web process's first request after a database restart fails and the next one
+# reconnects.
 _persistent = 0 if DATABASES["default"]["ENGINE"].endswith("sqlite3") else 60
 DATABASES["default"].setdefault("CONN_MAX_AGE", read("CONN_MAX_AGE", env.int, default=_persistent))
-DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+DATABASES["default"].setdefault(
+    "CONN_HEALTH_CHECKS", read("CONN_HEALTH_CHECKS", env.bool, default=False)
+)
+# The statements every API request runs (crm.db.prepared_cursor) are planned once per
+# connection. Off for a pooler in transaction mode that cannot keep them (PgBouncer
+# before 1.21, or without max_prepared_statements).
+_prepared = read("DATABASE_PREPARED_STATEMENTS", env.bool, default=True)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and _prepared:
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server, the worker and beat share the demo database.
     DATABASES["default"]["OPTIONS"] = {

@@ -3,11 +3,12 @@
 from datetime import date
 from decimal import Decimal
 
+import psycopg
 import pytest
 from django.db import connection
 
 from credit.models import CreditCheck, CreditProfile
-from crm.db import insert_unless_exists, instance_from_row, select_columns
+from crm.db import insert_unless_exists, instance_from_row, prepared_cursor, select_columns
 from tests.factories.credit import CreditProfileFactory
 
 pytestmark = pytest.mark.django_db
@@ -83,3 +84,67 @@ def test_without_returning_the_row_count_says_whether_it_was_stored(monkeypatch)
     assert stored
     assert not again
     assert CreditCheck.objects.get(order_reference="SO-9").pk == first.pk
+
+
+@pytest.mark.postgres
+def test_a_prepared_cursor_plans_its_statement_once_per_connection():
+    # given the PostgreSQL connection with prepared statements on (the default)
+    profile = CreditProfileFactory(credit_limit=Decimal("1234.50"))
+    sql = f"SELECT {select_columns(CreditProfile, 'p')} FROM {CreditProfile._meta.db_table} p WHERE p.id = %s"  # noqa: S608
+    assert connection.settings_dict["OPTIONS"]["prepare_threshold"] == 5
+
+    # when the same statement runs twice through the prepared cursor
+    rows = []
+    for _ in range(2):
+        with prepared_cursor() as cursor:
+            cursor.execute(sql, [profile.pk])
+            rows.append(cursor.fetchone())
+
+    # then the server holds it as a prepared statement and both answers are the ORM's
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any(f"FROM {CreditProfile._meta.db_table} p WHERE p.id = $1" in s for s in prepared)
+    assert rows[0] == rows[1]
+    assert instance_from_row(CreditProfile, rows[0]).credit_limit == Decimal("1234.50")
+
+
+@pytest.mark.postgres
+def test_without_prepared_statements_the_prepared_cursor_is_the_plain_one(monkeypatch):
+    # given prepared statements switched off (DATABASE_PREPARED_STATEMENTS=false: no threshold)
+    connection.ensure_connection()
+    monkeypatch.setattr(connection.connection, "prepare_threshold", None)
+
+    # when a statement runs through the prepared cursor
+    with prepared_cursor() as cursor:
+        cursor.execute("SELECT 'plain-%s'", [41])
+        value = cursor.fetchone()[0]
+        raw = cursor.cursor
+
+    # then it ran client-side bound, as every ORM query, and nothing was prepared
+    assert value == "plain-41"
+    assert isinstance(raw, psycopg.ClientCursor)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", ["%plain-%"]
+        )
+        assert cursor.fetchone()[0] == 0
+
+
+def test_while_queries_are_logged_the_prepared_cursor_logs_each_statement_with_its_values(
+    django_assert_num_queries,
+):
+    # given a profile
+    profile = CreditProfileFactory()
+
+    # when it is read through the prepared cursor while queries are counted
+    with django_assert_num_queries(1) as captured, prepared_cursor() as cursor:
+        cursor.execute(
+            f"SELECT p.id FROM {CreditProfile._meta.db_table} p WHERE p.id = %s",  # noqa: S608
+            [profile.pk],
+        )
+        found = cursor.fetchone()[0]
+
+    # then it went through Django's cursor wrapper: counted, logged with the value
+    assert found == profile.pk
+    assert f"WHERE p.id = {profile.pk}" in captured.captured_queries[0]["sql"]

@@ -254,3 +254,61 @@ def test_a_bad_url_error_names_the_variable_but_hides_its_password(project_copy,
     assert result.returncode != 0
     assert name in _error_line(result)
     assert "s3cr3t-pw" not in result.stdout + result.stderr
+
+
+_PRINT_DATABASE = (
+    "import django; django.setup(); from django.conf import settings; "
+    "db = settings.DATABASES['default']; "
+    "print(db['CONN_HEALTH_CHECKS'], db.get('OPTIONS', {}).get('prepare_threshold'))"
+)
+
+
+@pytest.mark.parametrize(
+    ("variables", "printed"),
+    [
+        ({}, "False 5"),
+        ({"DATABASE_PREPARED_STATEMENTS": "false"}, "False None"),
+        ({"CONN_HEALTH_CHECKS": "true"}, "True 5"),
+    ],
+)
+def test_postgresql_connection_options_follow_their_variables(project_copy, variables, printed):
+    # when the local profile starts on a PostgreSQL URL with the variables given
+    result = _run(
+        project_copy,
+        ["-c", _PRINT_DATABASE],
+        DJANGO_SETTINGS_MODULE=LOCAL,
+        DATABASE_URL="postgres://app@db.example:5432/ar",
+        **variables,
+    )
+
+    # then health checks are off and prepared statements on unless the variables say otherwise
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == printed
+
+
+@pytest.mark.parametrize("name", ["DATABASE_PREPARED_STATEMENTS", "CONN_HEALTH_CHECKS"])
+def test_a_bad_connection_switch_stops_naming_it(project_copy, name):
+    # when
+    result = _run(
+        project_copy,
+        ["manage.py", "check"],
+        DJANGO_SETTINGS_MODULE=LOCAL,
+        DATABASE_URL="postgres://app@db.example:5432/ar",
+        **{name: "sometimes"},
+    )
+
+    # then
+    assert result.returncode != 0
+    assert name in _error_line(result)
+
+
+def test_a_misspelt_switch_stops_instead_of_reading_as_false(project_copy):
+    # when a boolean setting is neither true nor false
+    result = _run(
+        project_copy, ["manage.py", "check"], DJANGO_SETTINGS_MODULE=LOCAL, EMAIL_USE_TLS="ture"
+    )
+
+    # then start-up stops naming the variable and the words it takes
+    assert result.returncode != 0
+    assert "EMAIL_USE_TLS" in _error_line(result)
+    assert "use true or false" in _error_line(result)
