@@ -15,7 +15,8 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import psycopg
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.utils import CursorWrapper
 
 M = TypeVar("M", bound=models.Model)
@@ -35,10 +36,11 @@ def prepared_cursor() -> Iterator[CursorWrapper]:
     it is while queries are logged (DEBUG, tests counting queries): the log then
     shows each statement with its values.
     """
-    with connection.cursor() as cursor:
-        raw = connection.connection
-        prepares = connection.vendor == "postgresql" and raw.prepare_threshold is not None
-        if prepares and not connection.queries_logged:
+    db = _database()
+    with db.cursor() as cursor:
+        raw = db.connection
+        prepares = db.vendor == "postgresql" and raw.prepare_threshold is not None
+        if prepares and not db.queries_logged:
             cursor.cursor.close()
             cursor.cursor = _PreparingCursor(raw)
         yield cursor
@@ -54,34 +56,41 @@ class _PreparingCursor(psycopg.Cursor):
 
 def select_columns(model: type[models.Model], alias: str) -> str:
     """``alias.col1, alias.col2, …`` of the model's concrete fields, in field order."""
-    quote = connection.ops.quote_name
+    quote = _database().ops.quote_name
     return ", ".join(f"{alias}.{quote(field.column)}" for field in model._meta.concrete_fields)
 
 
 def instance_from_row(model: type[M], values: Sequence) -> M:
     """A model instance from the values of :func:`select_columns`, converted as the ORM
     converts them (SQLite hands dates back as text and decimals as numbers)."""
-    attnames, plan = _row_plan(model)
+    db = _database()
+    attnames, plan = _row_plan(db, model)
     converted = []
     for (expression, converters), value in zip(plan, values, strict=True):
         for converter in converters:
-            value = converter(value, expression, connection)
+            value = converter(value, expression, db)
         converted.append(value)
-    return model.from_db(connection.alias, attnames, converted)
+    return model.from_db(db.alias, attnames, converted)
 
 
-def _row_plan(model: type[models.Model]) -> tuple[list[str], list[tuple]]:
+def _database() -> BaseDatabaseWrapper:
+    """This thread's default connection itself: ``django.db.connection`` is a proxy
+    that looks it up again on every attribute read."""
+    return connections[DEFAULT_DB_ALIAS]
+
+
+def _row_plan(db: BaseDatabaseWrapper, model: type[models.Model]) -> tuple[list[str], list[tuple]]:
     """The model's attnames and, per concrete field, its column expression and the
     converters the ORM would apply; worked out once per model and connection (each
     thread has its own connection object, whose operations the converters belong to)."""
-    plans = connection.__dict__.setdefault("_crm_row_plans", {})
+    plans = db.__dict__.setdefault("_crm_row_plans", {})
     if model not in plans:
         fields = model._meta.concrete_fields
         plan = []
         for field in fields:
             expression = field.get_col(model._meta.db_table)
-            converters = connection.ops.get_db_converters(expression)
-            converters += field.get_db_converters(connection)
+            converters = db.ops.get_db_converters(expression)
+            converters += field.get_db_converters(db)
             plan.append((expression, converters))
         plans[model] = ([field.attname for field in fields], plan)
     return plans[model]
@@ -98,21 +107,20 @@ def insert_unless_exists(instance: models.Model, *, unique_fields: Sequence[str]
     database defaults or generated fields. On PostgreSQL a refused insert still
     uses up a sequence value (ids may have gaps).
     """
+    db = _database()
     meta = instance._meta
-    quote = connection.ops.quote_name
+    quote = db.ops.quote_name
     fields = [field for field in meta.concrete_fields if not field.primary_key]
     if any(field.generated or field.has_db_default() for field in fields):
         raise TypeError(f"{meta.label} has database-side values; use the ORM to insert it.")
-    values = [
-        field.get_db_prep_save(field.pre_save(instance, add=True), connection) for field in fields
-    ]
+    values = [field.get_db_prep_save(field.pre_save(instance, add=True), db) for field in fields]
     conflict = ", ".join(quote(meta.get_field(name).column) for name in unique_fields)
     sql = (
         f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)})"
         f" VALUES ({', '.join(['%s'] * len(fields))})"
         f" ON CONFLICT ({conflict}) DO NOTHING"
     )
-    returning = connection.features.can_return_columns_from_insert
+    returning = db.features.can_return_columns_from_insert
     if returning:
         sql += f" RETURNING {quote(meta.pk.column)}"
     with prepared_cursor() as cursor:
@@ -132,5 +140,5 @@ def insert_unless_exists(instance: models.Model, *, unique_fields: Sequence[str]
         return False
     instance.pk = pk
     instance._state.adding = False
-    instance._state.db = connection.alias
+    instance._state.db = db.alias
     return True

@@ -58,7 +58,7 @@ class CreditCheckViewSet(mixins.ListModelMixin, ScopedViewSet):
         class Meta:
             ref_name = "CreditCheck"
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(SharedFieldsSerializer):
         customer = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
         order_amount = MoneyField(help_text='Decimal string greater than zero, such as "1250.50".')
         currency = serializers.CharField(
