@@ -28,9 +28,10 @@ class BgNbdParameters:
         return asdict(self)
 
 
-# Tighter than L-BFGS-B's defaults: the likelihood is flat along the a/b ridge, and
-# stopping early there moved the estimates in the fourth digit. A few more iterations.
-PRECISE = {"ftol": 1e-13, "gtol": 1e-9, "maxiter": 1000}
+# Where L-BFGS-B may search, in the logs of the parameters: a little beyond what a fit
+# may return (see ``fit``), so a step along a flat ridge cannot reach values where the
+# likelihood overflows and evaluates to nonsense.
+BOUNDS = [(np.log(1e-7), np.log(1e9))] * 4
 
 
 class FitError(Exception):
@@ -108,9 +109,16 @@ def fit(
 ) -> BgNbdParameters:
     """Maximum-likelihood estimates (optimised over the logs of the parameters).
 
-    L-BFGS-B with the analytic gradient (measured: 0.05 s for 20,000 customers,
-    against 0.7-0.9 s with finite differences, to the same maximum); the
-    simplex takes over when it does not converge.
+    L-BFGS-B with the analytic gradient (measured: 0.05-0.13 s for 20,000
+    customers, against 0.7-1.4 s with finite differences); the simplex takes
+    over when it does not converge. Where the likelihood has a maximum, both
+    find it. Where it rises without end along a ridge of a and b with a/(a+b)
+    fixed (a dropout probability that hardly varies: the demo portfolio), any
+    optimiser stops somewhere on the ridge; this one goes further (a, b in the
+    thousands and millions rather than tens and thousands, log-likelihood up
+    by about 1 over 20,000 customers) and the predictions hardly move (on the
+    demo portfolio P(alive) by at most 0.009, expected invoices by 1 % at the
+    99th percentile).
     """
     x, t_x, age = (np.asarray(v, dtype=float) for v in (x, t_x, age))
     if len(x) == 0:
@@ -132,7 +140,7 @@ def fit(
         args=arguments,
         jac=True,
         method="L-BFGS-B",
-        options=PRECISE,
+        bounds=BOUNDS,
     )
     if not best.success or best.fun >= 1e299:
         # The gradient method can stall on flat ridges; the simplex is slower but sure.
@@ -148,7 +156,7 @@ def fit(
             args=arguments,
             jac=True,
             method="L-BFGS-B",
-            options=PRECISE,
+            bounds=BOUNDS,
         )
         best = min((best, simplex, polished), key=lambda candidate: candidate.fun)
     fitted = BgNbdParameters(*(float(v) for v in np.exp(best.x)))

@@ -13,7 +13,11 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.special import digamma, gammaln
 
-from analytics.stats.bgnbd import PRECISE, FitError
+from analytics.stats.bgnbd import FitError
+
+# Where L-BFGS-B may search (logs of p, q and γ in units of the mean value): a little
+# beyond what a fit may return, so no step reaches values where the likelihood overflows.
+BOUNDS = [(np.log(1e-7), np.log(1e7))] * 3
 
 
 @dataclass(frozen=True)
@@ -95,9 +99,10 @@ def _objective_and_gradient(
 def fit(x: np.ndarray, m: np.ndarray) -> GammaGammaParameters:
     """Maximum-likelihood estimates (optimised over the logs of the parameters).
 
-    L-BFGS-B with the analytic gradient (measured: 0.06 s for 15,000 customers,
-    against 0.4-0.6 s for the simplex it replaces, to the same maximum); the
-    simplex takes over when it does not converge.
+    L-BFGS-B with the analytic gradient (measured: 0.01-0.08 s for 15,000
+    customers, against 0.4-0.6 s for the simplex it replaces; on simulated data
+    the same maximum, the mean spend equal to 5 digits); the simplex takes over
+    when it does not converge.
     """
     x = np.asarray(x, dtype=float)
     m = np.asarray(m, dtype=float)
@@ -122,7 +127,7 @@ def fit(x: np.ndarray, m: np.ndarray) -> GammaGammaParameters:
         args=arguments,
         jac=True,
         method="L-BFGS-B",
-        options=PRECISE,
+        bounds=BOUNDS,
     )
     if not best.success or best.fun >= 1e299:
         simplex = minimize(
@@ -137,7 +142,7 @@ def fit(x: np.ndarray, m: np.ndarray) -> GammaGammaParameters:
             args=arguments,
             jac=True,
             method="L-BFGS-B",
-            options=PRECISE,
+            bounds=BOUNDS,
         )
         best = min((best, simplex, polished), key=lambda candidate: candidate.fun)
     p, q, gamma = np.exp(best.x)
