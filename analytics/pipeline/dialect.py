@@ -42,6 +42,21 @@ def exact_number(placeholder: str) -> str:
     return f"CAST({placeholder} AS NUMERIC)" if is_postgresql() else f"CAST({placeholder} AS REAL)"
 
 
+def greatest(*expressions: str) -> str:
+    """The largest of the (non-NULL) expressions."""
+    function = "GREATEST" if is_postgresql() else "MAX"
+    return f"{function}({', '.join(expressions)})"
+
+
+def no_flattening() -> str:
+    """Appended to a subquery so the planner keeps it whole (its expressions computed once).
+
+    Without it PostgreSQL pulls the subquery up and copies an expression into
+    every place the outer query uses its column.
+    """
+    return " OFFSET 0" if is_postgresql() else " LIMIT -1 OFFSET 0"
+
+
 def any_true(condition: str) -> str:
     """1 when ``condition`` holds for any row of the group, else 0."""
     return f"MAX(CASE WHEN {condition} THEN 1 ELSE 0 END)"
