@@ -198,6 +198,21 @@ def expected_transactions(
     ``alive``: P(alive) of the same customers when already computed (it does not depend
     on the horizon; the pipeline evaluates 24 horizons per customer).
     """
+    x = np.asarray(x, dtype=float)
+    if alive is None:
+        alive = probability_alive(params, x, t_x, age)
+    # Equation 10 divided by its denominator is the same as multiplying by P(alive).
+    return expected_transactions_if_alive(params, horizon, x, age) * alive
+
+
+def expected_transactions_if_alive(
+    params: BgNbdParameters, horizon: float, x: np.ndarray, age: np.ndarray
+) -> np.ndarray:
+    """E[Y(horizon) | x, t_x, age] / P(alive | x, t_x, age): a function of x and age alone.
+
+    Customers with the same x and age share it (the pipeline computes it once per
+    distinct pair: the Gauss hypergeometric function is most of the CLV's cost).
+    """
     r, alpha, a, b = params.r, params.alpha, params.a, params.b
     x = np.asarray(x, dtype=float)
     age = np.asarray(age, dtype=float)
@@ -209,10 +224,7 @@ def expected_transactions(
     hyp = hyp2f1(r + x, b + x, a + b + x - 1, z)
     bracket = 1.0 - np.exp((r + x) * (np.log(alpha + age) - np.log(alpha + age + horizon))) * hyp
     head = (a + b + x - 1) / (a - 1)
-    if alive is None:
-        alive = probability_alive(params, x, t_x, age)
-    # Equation 10 divided by its denominator is the same as multiplying by P(alive).
-    return head * bracket * alive
+    return head * bracket
 
 
 def simulate(
