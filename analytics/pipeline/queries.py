@@ -8,7 +8,8 @@ one row per customer with the exact (unrounded) money figures of DESIGN §8.
 :mod:`analytics.pipeline.stage` stores its result for the run.
 
 A currency without a rate is never taken as 1: that customer's money is NULL
-and ``fx_missing`` lists the currencies (comma-separated, possibly repeated).
+and ``fx_missing`` lists the currencies (comma-separated, possibly repeated,
+with empty entries).
 
 Only table names from model metadata and fixed SQL fragments are interpolated
 into the statement; every value is a query parameter.
