@@ -188,23 +188,28 @@ def _invoices() -> str:
     paid_in_window = "i.paid_date > %(start)s AND i.paid_date <= %(as_of)s"
     overdue = f"i.open_amount > 0 AND i.due_date < {as_of}"
     late_days = dialect.positive(dialect.days_between("i.paid_date", "i.due_date"))
+    # FILTER rather than CASE … ELSE 0: half the invoices are older than the window, and
+    # adding their zeros to numeric sums cost 0.1-0.15 s of the stage (2M invoices).
     return f"""
         SELECT i.customer_id, i.currency,
                COUNT(*) AS invoices_all,
                MIN(i.issue_date) AS first_issue,
                MAX(i.issue_date) AS last_issue,
                SUM(i.total - {cost}) AS margin_all,
-               SUM(CASE WHEN {in_window} THEN 1 ELSE 0 END) AS invoices_12m,
-               SUM(CASE WHEN {in_window} THEN i.total ELSE 0 END) AS revenue_12m,
-               SUM(CASE WHEN {in_window} THEN {cost} ELSE 0 END) AS cogs_12m,
-               SUM(CASE WHEN {paid_in_window} THEN i.total * {late_days} ELSE 0 END)
+               COUNT(*) FILTER (WHERE {in_window}) AS invoices_12m,
+               COALESCE(SUM(i.total) FILTER (WHERE {in_window}), 0) AS revenue_12m,
+               COALESCE(SUM({cost}) FILTER (WHERE {in_window}), 0) AS cogs_12m,
+               COALESCE(SUM(i.total * {late_days}) FILTER (WHERE {paid_in_window}), 0)
                    AS late_amount_days,
-               SUM(CASE WHEN {paid_in_window} THEN i.total ELSE 0 END) AS paid_total_12m,
-               SUM(CASE WHEN {in_window} AND {overdue}
-                        THEN i.open_amount * {dialect.days_between(as_of, "i.due_date")}
-                        ELSE 0 END) AS open_late_amount_days,
-               MAX(CASE WHEN {overdue} THEN {dialect.days_between(as_of, "i.due_date")}
-                        ELSE 0 END) AS max_days_past_due
+               COALESCE(SUM(i.total) FILTER (WHERE {paid_in_window}), 0) AS paid_total_12m,
+               COALESCE(
+                   SUM(i.open_amount * {dialect.days_between(as_of, "i.due_date")})
+                       FILTER (WHERE {in_window} AND {overdue}),
+                   0
+               ) AS open_late_amount_days,
+               COALESCE(
+                   MAX({dialect.days_between(as_of, "i.due_date")}) FILTER (WHERE {overdue}), 0
+               ) AS max_days_past_due
           FROM {Invoice._meta.db_table} i
          WHERE i.customer_id BETWEEN %(first_id)s AND %(last_id)s
            AND i.status <> %(void)s
