@@ -115,7 +115,7 @@ def _vacuum_metrics() -> None:
     """What autovacuum does between two nights (the bench server runs without it).
 
     Every run rewrites each customer's metrics row; without a VACUUM the dead rows
-    of earlier runs pile up in the table and its 8 indexes, and each bench run
+    of earlier runs pile up in the table (and its indexes), and each bench run
     would be slower than the one before for that reason alone. Not timed.
     """
     from django.db import connection

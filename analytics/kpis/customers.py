@@ -61,7 +61,8 @@ def churn_warning_list(*, user: User) -> QuerySet[CustomerMetrics]:
 
 def churn_warning_top(*, user: User, limit: int) -> list[CustomerMetrics]:
     """The ``limit`` most valuable customers with a churn warning and a known CLV (the
-    dashboard's short list; it walks the CLV index instead of sorting every warning)."""
+    dashboard's short list: the warnings are found through their partial index and the
+    top ``limit`` kept; CLV has no index, see ``CustomerMetrics.Meta.indexes``)."""
     rows = (
         customer_metrics_list(user=user)
         .filter(is_churn_warning=True, clv__isnull=False)

@@ -41,9 +41,10 @@ def chunk_frame(
     customers = derive(stage_chunk(run_id=run_id, first_id=first_id, last_id=last_id))
     customers["notes"] = [[] for _ in range(len(customers))]
     missing = ~customers["has_money"].to_numpy()
+    no_rate = _("No FX rate for %(currencies)s on or before %(date)s: money figures not computed.")
     for position in np.flatnonzero(missing):
         customers["notes"].iat[position].append(
-            _("No FX rate for %(currencies)s on or before %(date)s: money figures not computed.")
+            no_rate
             % {
                 "currencies": ", ".join(customers["fx_missing"].iat[position]),
                 "date": window.as_of,
@@ -108,11 +109,18 @@ def _clv(customers: pd.DataFrame, config: PipelineConfig, parameters: dict) -> N
         x, t_x, age = (customers[c].to_numpy(dtype=float) for c in ("x", "t_x", "age"))
         rows = has_invoices
         alive_rows = bgnbd.probability_alive(fitted, x[rows], t_x[rows], age[rows])
+        # The expectation given alive depends on (x, age) only: computed once per distinct
+        # pair (a third fewer than customers in a chunk of the demo portfolio).
+        pairs, positions = np.unique(
+            np.column_stack([x[rows], age[rows]]), axis=0, return_inverse=True
+        )
+        positions = positions.reshape(-1)
         cumulative = np.zeros((horizon + 1, int(rows.sum())))
         for month in range(1, horizon + 1):
-            cumulative[month] = bgnbd.expected_transactions(
-                fitted, month * WEEKS_PER_MONTH, x[rows], t_x[rows], age[rows], alive=alive_rows
+            if_alive = bgnbd.expected_transactions_if_alive(
+                fitted, month * WEEKS_PER_MONTH, pairs[:, 0], pairs[:, 1]
             )
+            cumulative[month] = if_alive[positions] * alive_rows
         per_month = np.diff(cumulative, axis=0)
         mean_margin = customers["mean_margin"].to_numpy(dtype=float)[rows]
         invoices = customers["invoices_all"].to_numpy(dtype=float)[rows]
@@ -180,17 +188,17 @@ def _churn(customers: pd.DataFrame, config: PipelineConfig) -> None:
         by_alive = established & np.isfinite(alive) & (alive < threshold)
         by_gap = established & np.isfinite(gap) & (gap > 0) & (recency > multiple * gap)
     reasons = np.full(len(customers), "", dtype=object)
+    # Translated once, not once per customer (12,000 warnings took 0.3 s in gettext).
+    below = _("P(alive) %(p)s is below %(threshold)s")
+    silent = _("no invoice for %(days)d days, %(multiple)s× the usual gap of %(gap)s days")
     for position in np.flatnonzero(by_alive | by_gap):
         found = []
         if by_alive[position]:
-            found.append(
-                _("P(alive) %(p)s is below %(threshold)s")
-                % {"p": f"{alive[position]:.2f}", "threshold": f"{threshold:.2f}"}
-            )
+            found.append(below % {"p": f"{alive[position]:.2f}", "threshold": f"{threshold:.2f}"})
         if by_gap[position]:
             days, usual = recency[position], gap[position]
             found.append(
-                _("no invoice for %(days)d days, %(multiple)s× the usual gap of %(gap)s days")
+                silent
                 % {"days": int(days), "multiple": f"{days / usual:.1f}", "gap": f"{usual:.0f}"}
             )
         reasons[position] = "; ".join(found)

@@ -35,7 +35,9 @@ def derive(customers: pd.DataFrame) -> pd.DataFrame:
     )
     customers["fx_missing"] = pd.Series(
         [
-            tuple(sorted(set(value.split(",")))) if isinstance(value, str) and value else ()
+            tuple(sorted({part for part in value.split(",") if part}))
+            if isinstance(value, str)
+            else ()
             for value in customers["fx_missing"]
         ],
         index=customers.index,

@@ -8,7 +8,8 @@ one row per customer with the exact (unrounded) money figures of DESIGN §8.
 :mod:`analytics.pipeline.stage` stores its result for the run.
 
 A currency without a rate is never taken as 1: that customer's money is NULL
-and ``fx_missing`` lists the currencies (comma-separated, possibly repeated).
+and ``fx_missing`` lists the currencies (comma-separated, possibly repeated,
+with empty entries).
 
 Only table names from model metadata and fixed SQL fragments are interpolated
 into the statement; every value is a query parameter.
@@ -62,6 +63,15 @@ MONEY_COLUMNS = [
     "credit_notes_12m",
     "write_offs_12m",
 ]
+
+# Which source's aggregate each money column comes from (summed per customer and
+# currency, then converted and summed per customer, each source on its own).
+SOURCE_MONEY = {
+    "invoices": MONEY_COLUMNS[:6],
+    "allocations": ["paid_late_amount_days"],
+    "credit_notes": ["credit_notes_12m"],
+    "write_offs": ["write_offs_12m"],
+}
 
 # Per-customer counts and day spans of the stage (integers).
 COUNT_COLUMNS = [
@@ -126,28 +136,35 @@ def customer_aggregates(
     }
     rates_sql = _rates_values(rates, params)
     activities_sql, problems = _activity_counts(window=window, config=config, params=params)
+    converted = ",\n".join(
+        f"{source}_converted AS ({_converted(source, columns)})"
+        for source, columns in SOURCE_MONEY.items()
+    )
     sql = f"""
         WITH {rates_sql},
         invoices AS ({_invoices()}),
         allocations AS ({_allocations()}),
         credit_notes AS ({_credit_notes()}),
         write_offs AS ({_write_offs()}),
-        money AS ({_money_rows()}),
-        converted AS ({_converted()}),
+        {converted},
         notices AS ({_notices()}),
         disputes AS ({_disputes()}),
         activities AS ({activities_sql}),
-        base AS ({_base()})
-        SELECT {", ".join(STAGE_COLUMNS[:-6])},
-               revenue_12m - credit_notes_12m AS revenue_net,
-               revenue_12m - credit_notes_12m - cogs_12m AS margin_12m,
-               {_cost_to_serve()} AS cost_to_serve,
-               {_financing()} AS financing_cost,
-               revenue_12m - credit_notes_12m - cogs_12m - ({_cost_to_serve()})
-                   - {_financing()} - write_offs_12m AS contribution,
-               CASE WHEN paid_total_12m IS NULL OR paid_total_12m = 0 THEN NULL
-                    ELSE late_amount_days / paid_total_12m END AS weighted_days_late
-          FROM base
+        base AS ({_base()}),
+        costs AS (
+            SELECT {", ".join(STAGE_COLUMNS[:-6])},
+                   revenue_12m - credit_notes_12m AS revenue_net,
+                   revenue_12m - credit_notes_12m - cogs_12m AS margin_12m,
+                   {_cost_to_serve()} AS cost_to_serve,
+                   {_financing()} AS financing_cost,
+                   CASE WHEN paid_total_12m IS NULL OR paid_total_12m = 0 THEN NULL
+                        ELSE late_amount_days / paid_total_12m END AS weighted_days_late
+              FROM base{dialect.no_flattening()}
+        )
+        SELECT {", ".join(STAGE_COLUMNS[:-2])},
+               margin_12m - cost_to_serve - financing_cost - write_offs_12m AS contribution,
+               weighted_days_late
+          FROM costs
     """
     return Statement(sql=sql, params=params, problems=problems)
 
@@ -171,23 +188,28 @@ def _invoices() -> str:
     paid_in_window = "i.paid_date > %(start)s AND i.paid_date <= %(as_of)s"
     overdue = f"i.open_amount > 0 AND i.due_date < {as_of}"
     late_days = dialect.positive(dialect.days_between("i.paid_date", "i.due_date"))
+    # FILTER rather than CASE … ELSE 0: half the invoices are older than the window, and
+    # adding their zeros to numeric sums cost 0.1-0.15 s of the stage (2M invoices).
     return f"""
         SELECT i.customer_id, i.currency,
                COUNT(*) AS invoices_all,
                MIN(i.issue_date) AS first_issue,
                MAX(i.issue_date) AS last_issue,
                SUM(i.total - {cost}) AS margin_all,
-               SUM(CASE WHEN {in_window} THEN 1 ELSE 0 END) AS invoices_12m,
-               SUM(CASE WHEN {in_window} THEN i.total ELSE 0 END) AS revenue_12m,
-               SUM(CASE WHEN {in_window} THEN {cost} ELSE 0 END) AS cogs_12m,
-               SUM(CASE WHEN {paid_in_window} THEN i.total * {late_days} ELSE 0 END)
+               COUNT(*) FILTER (WHERE {in_window}) AS invoices_12m,
+               COALESCE(SUM(i.total) FILTER (WHERE {in_window}), 0) AS revenue_12m,
+               COALESCE(SUM({cost}) FILTER (WHERE {in_window}), 0) AS cogs_12m,
+               COALESCE(SUM(i.total * {late_days}) FILTER (WHERE {paid_in_window}), 0)
                    AS late_amount_days,
-               SUM(CASE WHEN {paid_in_window} THEN i.total ELSE 0 END) AS paid_total_12m,
-               SUM(CASE WHEN {in_window} AND {overdue}
-                        THEN i.open_amount * {dialect.days_between(as_of, "i.due_date")}
-                        ELSE 0 END) AS open_late_amount_days,
-               MAX(CASE WHEN {overdue} THEN {dialect.days_between(as_of, "i.due_date")}
-                        ELSE 0 END) AS max_days_past_due
+               COALESCE(SUM(i.total) FILTER (WHERE {paid_in_window}), 0) AS paid_total_12m,
+               COALESCE(
+                   SUM(i.open_amount * {dialect.days_between(as_of, "i.due_date")})
+                       FILTER (WHERE {in_window} AND {overdue}),
+                   0
+               ) AS open_late_amount_days,
+               COALESCE(
+                   MAX({dialect.days_between(as_of, "i.due_date")}) FILTER (WHERE {overdue}), 0
+               ) AS max_days_past_due
           FROM {Invoice._meta.db_table} i
          WHERE i.customer_id BETWEEN %(first_id)s AND %(last_id)s
            AND i.status <> %(void)s
@@ -236,41 +258,32 @@ def _write_offs() -> str:
     """
 
 
-def _money_rows() -> str:
-    """Every (customer, currency) amount of the four sources, one shape (zeros elsewhere)."""
-    invoice_money = MONEY_COLUMNS[:6]
-    counts = "invoices_all, first_issue, last_issue, invoices_12m, max_days_past_due"
-    nothing = "0, NULL, NULL, 0, 0"
+def _converted(source: str, columns: list[str]) -> str:
+    """Per customer: one source's money converted with the rate of its currency, and added up.
 
-    def branch(source: str, column: str) -> str:
-        values = ", ".join(column if name == column else "0" for name in MONEY_COLUMNS)
-        return f"SELECT customer_id, currency, {nothing}, {values} FROM {source}"
-
-    return f"""
-        SELECT customer_id, currency, {counts}, {", ".join(invoice_money)},
-               0 AS paid_late_amount_days, 0 AS credit_notes_12m, 0 AS write_offs_12m
-          FROM invoices
-        UNION ALL {branch("allocations", "paid_late_amount_days")}
-        UNION ALL {branch("credit_notes", "credit_notes_12m")}
-        UNION ALL {branch("write_offs", "write_offs_12m")}
+    Each source is converted on its own (rather than all four stacked in one
+    shape, zeros elsewhere, then grouped): almost every customer has one
+    currency, and the stacked form summed nine numeric columns over 212,000
+    rows where these sum about 700,000 values in all. The invoices add the
+    counts and dates. A currency without a rate gives NULL money and is listed
+    in ``fx_missing``.
     """
-
-
-def _converted() -> str:
-    """Per customer: counts added up, money converted with the rate of its currency."""
-    money = ",\n".join(f"SUM(m.{column} * r.rate) AS {column}" for column in MONEY_COLUMNS)
-    return f"""
-        SELECT m.customer_id,
+    money = ",\n".join(f"SUM(m.{column} * r.rate) AS {column}" for column in columns)
+    counts = ""
+    if source == "invoices":
+        counts = """
                SUM(m.invoices_all) AS invoices_all,
                MIN(m.first_issue) AS first_issue,
                MAX(m.last_issue) AS last_issue,
                SUM(m.invoices_12m) AS invoices_12m,
-               MAX(m.max_days_past_due) AS max_days_past_due,
+               MAX(m.max_days_past_due) AS max_days_past_due,"""
+    return f"""
+        SELECT m.customer_id,{counts}
                {dialect.any_true("r.rate IS NULL")} AS has_fx_missing,
                {dialect.comma_list("CASE WHEN r.rate IS NULL THEN m.currency END")}
                    AS fx_missing,
                {money}
-          FROM money m
+          FROM {source} m
           LEFT JOIN rates r ON r.currency = m.currency
          GROUP BY m.customer_id
     """
@@ -288,13 +301,24 @@ def _notices() -> str:
 
 
 def _disputes() -> str:
+    """Disputes opened in the window, per customer of their invoice.
+
+    The invoice's customer is looked up by key, once for each dispute (tens of
+    thousands; the subquery is kept whole so the lookup is not repeated where
+    its column is used): joined instead, the planner scanned every invoice to
+    hash them (0.4 s for 2M invoices against about 0.06 s).
+    """
     return f"""
-        SELECT i.customer_id, COUNT(*) AS disputes_12m
-          FROM {Dispute._meta.db_table} d
-          JOIN {Invoice._meta.db_table} i ON i.id = d.invoice_id
-         WHERE i.customer_id BETWEEN %(first_id)s AND %(last_id)s
-           AND d.opened_on > %(start)s AND d.opened_on <= %(as_of)s
-         GROUP BY i.customer_id
+        SELECT x.customer_id, COUNT(*) AS disputes_12m
+          FROM (
+                SELECT (SELECT i.customer_id FROM {Invoice._meta.db_table} i
+                         WHERE i.id = d.invoice_id) AS customer_id
+                  FROM {Dispute._meta.db_table} d
+                 WHERE d.opened_on > %(start)s AND d.opened_on <= %(as_of)s
+                 {dialect.no_flattening()}
+               ) x
+         WHERE x.customer_id BETWEEN %(first_id)s AND %(last_id)s
+         GROUP BY x.customer_id
     """
 
 
@@ -336,28 +360,40 @@ def _activity_counts(*, window: Window, config: PipelineConfig, params: dict) ->
 def _base() -> str:
     """One row per customer of the range; money NULL where a currency has no FX rate."""
     as_of = dialect.as_date("%(as_of)s")
+    aliases = {"invoices": "vi", "allocations": "va", "credit_notes": "vc", "write_offs": "vw"}
+    fx_missing_any = dialect.greatest(
+        *(f"COALESCE({alias}.has_fx_missing, 0)" for alias in aliases.values())
+    )
+    fx_missing_list = " || ".join(
+        f"COALESCE({alias}.fx_missing || ',', '')" for alias in aliases.values()
+    )
     money = ",\n".join(
         # Customers without invoices have nothing to convert: their money is zero.
-        f"CASE WHEN v.has_fx_missing = 1 THEN"
-        f" (CASE WHEN COALESCE(v.invoices_all, 0) = 0 THEN 0 END)"
-        f" ELSE COALESCE(v.{column}, 0) END AS {column}"
-        for column in MONEY_COLUMNS
+        f"CASE WHEN {fx_missing_any} = 1 THEN"
+        f" (CASE WHEN COALESCE(vi.invoices_all, 0) = 0 THEN 0 END)"
+        f" ELSE COALESCE({aliases[source]}.{column}, 0) END AS {column}"
+        for source, columns in SOURCE_MONEY.items()
+        for column in columns
+    )
+    joins = "\n".join(
+        f"LEFT JOIN {source}_converted {alias} ON {alias}.customer_id = c.id"
+        for source, alias in aliases.items()
     )
     return f"""
         SELECT c.id AS customer_id,
-               COALESCE(v.invoices_all, 0) AS invoices_all,
-               COALESCE(v.invoices_12m, 0) AS invoices_12m,
-               COALESCE(v.max_days_past_due, 0) AS max_days_past_due,
-               {dialect.days_between(as_of, "v.last_issue")} AS recency_days,
-               {dialect.days_between(as_of, "v.first_issue")} AS age_days,
-               {dialect.days_between("v.last_issue", "v.first_issue")} AS active_days,
-               v.fx_missing,
+               COALESCE(vi.invoices_all, 0) AS invoices_all,
+               COALESCE(vi.invoices_12m, 0) AS invoices_12m,
+               COALESCE(vi.max_days_past_due, 0) AS max_days_past_due,
+               {dialect.days_between(as_of, "vi.last_issue")} AS recency_days,
+               {dialect.days_between(as_of, "vi.first_issue")} AS age_days,
+               {dialect.days_between("vi.last_issue", "vi.first_issue")} AS active_days,
+               NULLIF({fx_missing_list}, '') AS fx_missing,
                COALESCE(n.dunning_notices_12m, 0) AS dunning_notices_12m,
                COALESCE(d.disputes_12m, 0) AS disputes_12m,
                COALESCE(a.activities_12m, 0) AS activities_12m,
                {money}
           FROM {Customer._meta.db_table} c
-          LEFT JOIN converted v ON v.customer_id = c.id
+          {joins}
           LEFT JOIN notices n ON n.customer_id = c.id
           LEFT JOIN disputes d ON d.customer_id = c.id
           LEFT JOIN activities a ON a.customer_id = c.id

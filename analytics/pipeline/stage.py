@@ -74,6 +74,12 @@ def stage_create(
             # than running it, and the default work_mem made its sorts and hashes spill.
             cursor.execute("SET LOCAL jit = off")
             cursor.execute("SET LOCAL work_mem = '64MB'")
+            # The planner cannot estimate how many customers a GROUP BY over an aggregate
+            # yields (it assumes 200), so it hashed 100,000 groups and spilled them to
+            # disk, then sorted them again for the joins by customer id. Grouped by
+            # sorting, the aggregates come out in customer order and the joins merge
+            # them as they are: 3.5 s against 4.1 s (same machine, alternated 4 times).
+            cursor.execute("SET LOCAL enable_hashagg = off")
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
         cursor.execute(f"CREATE {unlogged}TABLE {table} AS {statement.sql}", statement.params)
         if dialect.is_postgresql():

@@ -411,8 +411,10 @@ CRM_WORKLIST_COLLECTED_AFTER_CONTACT_DAYS = read(
     "CRM_WORKLIST_COLLECTED_AFTER_CONTACT_DAYS", env.int, default=14
 )
 # --- Analytics pipeline (#6) -----------------------------------------------
-# Customers per chunk: the unit of memory, of progress and of retry.
-ANALYTICS_CHUNK_SIZE = read("ANALYTICS_CHUNK_SIZE", env.int, default=5000)
+# Customers per chunk: the unit of memory, of progress and of retry. Each chunk costs
+# 40-50 ms besides its customers (statements, pandas, a commit): measured on 100,000
+# customers, 20 chunks took 0.5 s longer than 10 and 0.6 s longer than 5.
+ANALYTICS_CHUNK_SIZE = read("ANALYTICS_CHUNK_SIZE", env.int, default=10000)
 ANALYTICS_CHUNK_MAX_RETRIES = read("ANALYTICS_CHUNK_MAX_RETRIES", env.int, default=3)
 # Trailing window of RFM, profitability and weighted days late.
 ANALYTICS_WINDOW_DAYS = read("ANALYTICS_WINDOW_DAYS", env.int, default=365)

@@ -263,6 +263,11 @@ def test_an_activity_model_that_does_not_exist_is_reported_once(settings):
         ("3.5", 0, "4"),
         ("-2.5", 0, "-2"),
         ("12.25", 1, "12.2"),
+        ("-12.75", 1, "-12.8"),
+        ("-0.375", 2, "-0.38"),
+        ("0.0625", 3, "0.062"),
+        ("1.00390625", 2, "1.00"),
+        ("-1.99609375", 2, "-2.00"),
     ],
 )
 def test_sql_rounding_is_half_to_even_like_crm_money(value, places, expected):

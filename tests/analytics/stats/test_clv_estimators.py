@@ -9,6 +9,7 @@ spend and the expected number of future invoices, which are held tighter.
 
 import numpy as np
 import pytest
+from scipy.optimize import check_grad
 
 from analytics.stats import bgnbd, gammagamma
 from analytics.stats.bgnbd import BgNbdParameters, FitError
@@ -118,3 +119,50 @@ def test_gamma_gamma_conditional_value_shrinks_towards_the_population_mean():
 def test_gamma_gamma_rejects_non_positive_values():
     with pytest.raises(FitError, match="positive"):
         gammagamma.fit(np.array([2, 3]), np.array([10.0, -1.0]))
+
+
+def test_bgnbd_gradient_matches_finite_differences_of_the_likelihood():
+    # given simulated customers and a point away from the maximum
+    rng = np.random.default_rng(3)
+    age = rng.uniform(30, 80, size=2000)
+    x, t_x, _ = bgnbd.simulate(TRUE_BGNBD, age, rng)
+    distinct, positions = np.unique(x, return_inverse=True)
+    arguments = (distinct, positions, x, t_x, age)
+    point = np.log([0.7, 5.0, 1.2, 2.0])
+
+    # when
+    value, gradient = bgnbd._objective_and_gradient(point, *arguments)
+
+    # then the value is the mean negative log-likelihood and the gradient its derivative
+    params = BgNbdParameters(*np.exp(point))
+    assert value == pytest.approx(-np.mean(bgnbd.log_likelihood(params, x, t_x, age)))
+    error = check_grad(
+        lambda p: bgnbd._objective_and_gradient(p, *arguments)[0],
+        lambda p: bgnbd._objective_and_gradient(p, *arguments)[1],
+        point,
+    )
+    assert error < 1e-5 * np.linalg.norm(gradient) + 1e-7
+
+
+def test_gamma_gamma_gradient_matches_finite_differences_of_the_likelihood():
+    # given simulated mean values and a point away from the maximum
+    rng = np.random.default_rng(4)
+    x = rng.integers(1, 15, size=2000).astype(float)
+    m = gammagamma.simulate(TRUE_GG, x, rng)
+    scaled = m / m.mean()
+    distinct, positions = np.unique(x, return_inverse=True)
+    arguments = (distinct, positions, x, np.log(x), scaled, np.log(scaled))
+    point = np.log([1.0, 2.0, 1.0])
+
+    # when
+    value, gradient = gammagamma._objective_and_gradient(point, *arguments)
+
+    # then
+    params = GammaGammaParameters(*np.exp(point))
+    assert value == pytest.approx(-np.mean(gammagamma.log_likelihood(params, x, scaled)))
+    error = check_grad(
+        lambda p: gammagamma._objective_and_gradient(p, *arguments)[0],
+        lambda p: gammagamma._objective_and_gradient(p, *arguments)[1],
+        point,
+    )
+    assert error < 1e-5 * np.linalg.norm(gradient) + 1e-7
