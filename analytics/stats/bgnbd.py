@@ -13,8 +13,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy.optimize import minimize
 from scipy.special import betaln, digamma, gammaln, hyp2f1
+
+from analytics.stats.optimize import minimise_negative_log_likelihood
 
 
 @dataclass(frozen=True)
@@ -134,31 +135,15 @@ def fit(
         return float(value) if np.isfinite(value) else 1e300
 
     initial = np.log([first.r, first.alpha, first.a, first.b])
-    best = minimize(
+    best = minimise_negative_log_likelihood(
         _objective_and_gradient,
+        objective,
         initial,
         args=arguments,
-        jac=True,
-        method="L-BFGS-B",
         bounds=BOUNDS,
+        xatol=1e-6,
+        fatol=1e-10,
     )
-    if not best.success or best.fun >= 1e299:
-        # The gradient method can stall on flat ridges; the simplex is slower but sure.
-        simplex = minimize(
-            objective,
-            initial,
-            method="Nelder-Mead",
-            options={"maxiter": 4000, "xatol": 1e-6, "fatol": 1e-10},
-        )
-        polished = minimize(
-            _objective_and_gradient,
-            simplex.x,
-            args=arguments,
-            jac=True,
-            method="L-BFGS-B",
-            bounds=BOUNDS,
-        )
-        best = min((best, simplex, polished), key=lambda candidate: candidate.fun)
     fitted = BgNbdParameters(*(float(v) for v in np.exp(best.x)))
     values = np.array([fitted.r, fitted.alpha, fitted.a, fitted.b])
     if not np.all(np.isfinite(values)) or not np.isfinite(best.fun) or best.fun >= 1e299:

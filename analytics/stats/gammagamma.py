@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy.optimize import minimize
 from scipy.special import digamma, gammaln
 
 from analytics.stats.bgnbd import FitError
+from analytics.stats.optimize import minimise_negative_log_likelihood
 
 # Where L-BFGS-B may search (logs of p, q and γ in units of the mean value): a little
 # beyond what a fit may return, so no step reaches values where the likelihood overflows.
@@ -121,30 +121,15 @@ def fit(x: np.ndarray, m: np.ndarray) -> GammaGammaParameters:
         return float(value) if np.isfinite(value) else 1e300
 
     initial = np.log([1.0, 2.0, 1.0])
-    best = minimize(
+    best = minimise_negative_log_likelihood(
         _objective_and_gradient,
+        objective,
         initial,
         args=arguments,
-        jac=True,
-        method="L-BFGS-B",
         bounds=BOUNDS,
+        xatol=1e-7,
+        fatol=1e-11,
     )
-    if not best.success or best.fun >= 1e299:
-        simplex = minimize(
-            objective,
-            initial,
-            method="Nelder-Mead",
-            options={"maxiter": 4000, "xatol": 1e-7, "fatol": 1e-11},
-        )
-        polished = minimize(
-            _objective_and_gradient,
-            simplex.x,
-            args=arguments,
-            jac=True,
-            method="L-BFGS-B",
-            bounds=BOUNDS,
-        )
-        best = min((best, simplex, polished), key=lambda candidate: candidate.fun)
     p, q, gamma = np.exp(best.x)
     fitted = GammaGammaParameters(p=float(p), q=float(q), gamma=float(gamma * scale))
     values = np.array([fitted.p, fitted.q, fitted.gamma / scale])
