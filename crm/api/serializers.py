@@ -17,6 +17,7 @@ from rest_framework.fields import empty
 
 # Fields that convert and validate a value by itself, never reading the
 # context, the parent or the request (a relation, a hyperlink or a method field would).
+# No FloatField: amounts are decimals here, and nothing else hot needs a float.
 _VALUE_FIELDS = (
     serializers.BooleanField,
     serializers.CharField,
@@ -24,7 +25,6 @@ _VALUE_FIELDS = (
     serializers.DateField,
     serializers.DateTimeField,
     serializers.DecimalField,
-    serializers.FloatField,
     serializers.IntegerField,
     serializers.JSONField,
 )
@@ -73,7 +73,7 @@ def _require_value_field(cls: type, name: str, field: serializers.Field) -> None
         return
     raise ImproperlyConfigured(
         f"{cls.__qualname__}.{name} cannot be shared between instances: a SharedFieldsSerializer "
-        "takes value fields (numbers, text, choices, dates, decimals, JSON) whose validators and "
+        "takes value fields (integers, decimals, text, choices, dates, booleans, JSON) whose validators and "
         "default need no context, or nested SharedFieldsSerializers; use serializers.Serializer "
         "for this one."
     )
