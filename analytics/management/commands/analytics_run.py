@@ -24,6 +24,13 @@ class Command(BaseCommand):
             help="Build the stage and do the portfolio pass here, then fan the chunks out to the workers.",
         )
         parser.add_argument(
+            "--jobs",
+            type=int,
+            metavar="N",
+            help="Chunks processed at once in this process, each on its own database connection"
+            " (default: one per CPU, at most 4, on PostgreSQL; 1 on SQLite).",
+        )
+        parser.add_argument(
             "--retry-failed",
             type=int,
             metavar="RUN_ID",
@@ -35,6 +42,11 @@ class Command(BaseCommand):
             as_of = date.fromisoformat(options["as_of"]) if options["as_of"] else None
         except ValueError as error:
             raise CommandError(f"--as-of must be a date like 2025-06-30: {error}") from error
+        if options["jobs"] is not None and (options["dispatch"] or options["retry_failed"]):
+            raise CommandError(
+                "--jobs sets how many chunks this process runs at once; it does not apply to"
+                " --async (the workers run the chunks) or --retry-failed."
+            )
         try:
             if options["retry_failed"]:
                 run = services.pipeline_run_retry_failed(run_id=options["retry_failed"])
@@ -49,7 +61,10 @@ class Command(BaseCommand):
                 )
                 return
             else:
-                run = self._run_here(as_of)
+                jobs = options["jobs"]
+                run = self._run_here(
+                    as_of, services.pipeline_jobs_default() if jobs is None else jobs
+                )
         except ApplicationError as error:
             raise CommandError(error.message) from error
         self.stdout.write(
@@ -59,7 +74,7 @@ class Command(BaseCommand):
         for problem in run.problems:
             self.stdout.write(self.style.WARNING(f"- {problem}"))
 
-    def _run_here(self, as_of):
+    def _run_here(self, as_of, jobs):
         bar: dict[str, tqdm] = {}
 
         def on_start(run):
@@ -71,7 +86,9 @@ class Command(BaseCommand):
             bar["bar"].update(chunk.customer_count)
 
         try:
-            return services.pipeline_run_execute(as_of=as_of, on_start=on_start, on_chunk=on_chunk)
+            return services.pipeline_run_execute(
+                as_of=as_of, on_start=on_start, on_chunk=on_chunk, jobs=jobs
+            )
         finally:
             if "bar" in bar:
                 bar["bar"].close()

@@ -1,16 +1,24 @@
 """Chunks at the same time on PostgreSQL (real threads): a duplicate delivery is written once,
-two chunks of one run do not wait for each other."""
+two chunks of one run do not wait for each other, an in-process run with several jobs gives
+the figures of a run with one."""
 
 import datetime
 import threading
 from functools import partial
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 
 from analytics.models import CustomerMetrics, PipelineChunk, PipelineRun, TierChange, TierRule
 from analytics.pipeline import compute
-from analytics.services.pipeline import pipeline_chunk_process, pipeline_run_start
+from analytics.services.pipeline import (
+    pipeline_chunk_process,
+    pipeline_jobs_default,
+    pipeline_run_execute,
+    pipeline_run_start,
+)
 from customers.models import Customer
 from tests.analytics.conftest import AS_OF, paid_invoice
 from tests.factories.customers import CustomerFactory
@@ -66,3 +74,83 @@ def test_two_chunks_of_a_run_are_computed_at_the_same_time(settings, monkeypatch
     # then neither waited for the other's transaction
     assert written == [1, 1]
     assert PipelineRun.objects.get(pk=run.pk).chunks_done == 2
+
+
+def _figures() -> dict:
+    fields = ["customer_id", "tier", "clv", "contribution", "rfm_segment", "probability_alive"]
+    return {row[0]: row[1:] for row in CustomerMetrics.objects.values_list(*fields)}
+
+
+def test_a_run_with_several_jobs_writes_what_a_run_with_one_writes(settings):
+    # given customers over five chunks, one of them failing, and a run done with one job
+    settings.ANALYTICS_CHUNK_SIZE = 2
+    for index in range(9):
+        customer = CustomerFactory()
+        for days in (200, 90, 30 + index):
+            paid_invoice(customer, issued=AS_OF - datetime.timedelta(days=days))
+    single = pipeline_run_execute(as_of=AS_OF, jobs=1)
+    expected = _figures()
+    seen: list[int] = []
+
+    # when the same is run with three jobs
+    run = pipeline_run_execute(as_of=AS_OF, jobs=3, on_chunk=lambda chunk: seen.append(chunk.pk))
+
+    # then every chunk is done, reported once on this thread, and every figure is the same
+    assert single.status == run.status == "succeeded"
+    assert run.chunks_done == run.chunks_total == 5
+    assert run.customers_done == 9
+    assert sorted(seen) == sorted(run.chunks.values_list("pk", flat=True))
+    assert _figures() == expected
+    assert CustomerMetrics.objects.filter(run=run).count() == 9
+
+
+def test_a_failing_chunk_among_parallel_jobs_leaves_the_others_done(settings, monkeypatch):
+    # given three chunks of one customer each, the second of which fails
+    settings.ANALYTICS_CHUNK_SIZE = 1
+    customers = []
+    for _ in range(3):
+        customers.append(CustomerFactory())
+        paid_invoice(customers[-1], issued=AS_OF - datetime.timedelta(days=30))
+    real = compute.chunk_frame
+
+    def failing(**kwargs):
+        if kwargs["first_id"] == customers[1].pk:
+            raise RuntimeError("boom")
+        return real(**kwargs)
+
+    monkeypatch.setattr(compute, "chunk_frame", failing)
+
+    # when run with two jobs
+    run = pipeline_run_execute(as_of=AS_OF, jobs=2)
+
+    # then the run is partial: the failed chunk is recorded, the others are written
+    assert run.status == "partial"
+    assert run.chunks_done == 2
+    assert run.chunks_failed == 1
+    assert "boom" in " ".join(run.problems)
+    written = set(CustomerMetrics.objects.values_list("customer_id", flat=True))
+    assert written == {customers[0].pk, customers[2].pk}
+
+
+def test_the_command_runs_one_job_per_cpu_by_default_on_postgresql(monkeypatch):
+    # given two customers and a machine of two CPUs
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    for _ in range(2):
+        paid_invoice(CustomerFactory(), issued=AS_OF - datetime.timedelta(days=30))
+    jobs = []
+    real = pipeline_run_execute
+
+    def recording(**kwargs):
+        jobs.append(kwargs["jobs"])
+        return real(**kwargs)
+
+    monkeypatch.setattr("analytics.services.pipeline.pipeline_run_execute", recording)
+
+    # when
+    out = StringIO()
+    call_command("analytics_run", "--as-of", AS_OF.isoformat(), stdout=out, stderr=StringIO())
+
+    # then
+    assert pipeline_jobs_default() == 2
+    assert jobs == [2]
+    assert "succeeded, 2 customers" in out.getvalue()

@@ -18,7 +18,11 @@ from analytics.models import (
     TierChange,
 )
 from analytics.pipeline import compute
-from analytics.services.pipeline import pipeline_run_execute, pipeline_run_retry_failed
+from analytics.services.pipeline import (
+    pipeline_jobs_default,
+    pipeline_run_execute,
+    pipeline_run_retry_failed,
+)
 from analytics.stats import bgnbd
 from credit.models import CreditProfile
 from crm import roles
@@ -210,13 +214,48 @@ def test_command_runs_in_process_and_reports():
     _customers_with_history(2)
     out = StringIO()
 
-    # when
-    call_command("analytics_run", "--as-of", AS_OF.isoformat(), stdout=out, stderr=StringIO())
+    # when (one job: this test's data are in its own open transaction, which other
+    # connections cannot see; parallel jobs are tested on PostgreSQL with committed data)
+    call_command(
+        "analytics_run", "--as-of", AS_OF.isoformat(), "--jobs", "1", stdout=out, stderr=StringIO()
+    )
 
     # then
     run = PipelineRun.objects.get()
     assert run.status == RunStatus.SUCCEEDED
     assert f"Run {run.pk} as of 2026-11-20: succeeded, 2 customers" in out.getvalue()
+
+
+@pytest.mark.parametrize("jobs", ["0", "-2"])
+def test_command_refuses_fewer_than_one_job(jobs):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="jobs must be at least 1"):
+        call_command("analytics_run", "--jobs", jobs, stdout=StringIO(), stderr=StringIO())
+    assert PipelineRun.objects.count() == 0
+
+
+@pytest.mark.parametrize("other", ["--async", "--retry-failed=1"])
+def test_command_refuses_jobs_with_async_or_retry(other):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="--jobs sets how many chunks this process runs"):
+        call_command("analytics_run", "--jobs", "2", other, stdout=StringIO())
+    assert PipelineRun.objects.count() == 0
+
+
+def test_parallel_jobs_are_refused_on_sqlite(settings):
+    from django.db import connection
+
+    from crm.exceptions import ApplicationError
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's single writer is what is refused")
+    with pytest.raises(ApplicationError, match="needs PostgreSQL") as raised:
+        pipeline_run_execute(as_of=AS_OF, jobs=2)
+    assert raised.value.code == "jobs_unsupported"
+    assert pipeline_jobs_default() == 1
+    assert PipelineRun.objects.count() == 0
 
 
 def test_command_refuses_a_malformed_date():
