@@ -44,8 +44,14 @@ def pipeline_run_dispatch(*, run: PipelineRun) -> None:
 
 @shared_task(name="analytics.pipeline_run", ignore_result=True)
 def pipeline_run(*, as_of: str | None = None) -> int:
-    """Nightly: start a run (portfolio pass) and dispatch its chunks; returns the run id."""
-    run = services.pipeline_run_start(as_of=date.fromisoformat(as_of) if as_of else None)
+    """Nightly: start a run (portfolio pass) and dispatch its chunks; returns the run id.
+
+    The stage is built in one part per CPU at once (PostgreSQL): the other workers
+    wait for the chunks meanwhile.
+    """
+    run = services.pipeline_run_start(
+        as_of=date.fromisoformat(as_of) if as_of else None, jobs=services.pipeline_jobs_default()
+    )
     pipeline_run_dispatch(run=run)
     return run.pk
 

@@ -141,7 +141,7 @@ def _with_workers(today) -> dict:
     from django.conf import settings
 
     from analytics.models import PipelineRun, RunStatus
-    from analytics.services.pipeline import pipeline_run_start
+    from analytics.services.pipeline import pipeline_jobs_default, pipeline_run_start
     from analytics.tasks import pipeline_run_dispatch
     from crm.celery import app
 
@@ -158,7 +158,7 @@ def _with_workers(today) -> dict:
                 raise RuntimeError("the Celery workers did not start")
         assert settings.CELERY_RESULT_BACKEND  # a chord, as in production
         started = time.perf_counter()
-        run = pipeline_run_start(as_of=today)
+        run = pipeline_run_start(as_of=today, jobs=pipeline_jobs_default())  # as the nightly task
         start_seconds = time.perf_counter() - started
         pipeline_run_dispatch(run=run)
         while PipelineRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).exists():

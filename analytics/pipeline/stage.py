@@ -7,6 +7,11 @@ id. It is an ordinary table, so Celery workers in other processes read it; the
 portfolio pass reads its compact float columns, each chunk reads its id range,
 and the chunk's write joins it to take the money (exact, rounded in SQL).
 
+On PostgreSQL a run with several jobs builds it in as many parts at once, one
+id range per connection (``INSERT … SELECT`` cannot use PostgreSQL's own
+parallel workers, and more than half of the single statement ran on one core:
+combining the partial aggregates, converting, joining the sources).
+
 The stage lives until the run is finalised (so a chunk can be retried alone,
 reading the same figures) and is dropped then, or when the start fails. A run
 finalised with failed chunks rebuilds it on ``--retry-failed``
@@ -21,9 +26,10 @@ Only table names built here from run ids are interpolated into SQL.
 from __future__ import annotations
 
 import io
+from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 
 from analytics.models import PipelineRun, RunStatus
 from analytics.pipeline import dialect, queries
@@ -61,8 +67,17 @@ def stage_create(
     rates: dict,
     first_id: int,
     last_id: int,
+    parts: list[tuple[int, int]] | None = None,
 ) -> list[str]:
-    """(Re)build the stage of the run for customer ids [first_id, last_id]; returns the problems met."""
+    """(Re)build the stage of the run for customer ids [first_id, last_id]; returns the problems met.
+
+    ``parts`` (PostgreSQL, outside a transaction) splits the range into id ranges
+    built at once, each on its own connection; they must cover [first_id, last_id].
+    """
+    if parts and len(parts) > 1 and dialect.is_postgresql() and not connection.in_atomic_block:
+        return _create_in_parts(
+            run_id=run_id, config=config, window=window, rates=rates, parts=parts
+        )
     statement = queries.customer_aggregates(
         window=window, config=config, rates=rates, first_id=first_id, last_id=last_id
     )
@@ -70,27 +85,73 @@ def stage_create(
     unlogged = "UNLOGGED " if dialect.is_postgresql() else ""
     with transaction.atomic(), connection.cursor() as cursor:
         if dialect.is_postgresql():
-            # Measured on 2M invoices: JIT-compiling this one statement took longer (~3 s)
-            # than running it, and the default work_mem made its sorts and hashes spill.
-            cursor.execute("SET LOCAL jit = off")
-            cursor.execute("SET LOCAL work_mem = '64MB'")
-            # The planner cannot estimate how many customers a GROUP BY over an aggregate
-            # yields (it assumes 200), so it hashed 100,000 groups and spilled them to
-            # disk, then sorted them again for the joins by customer id. Grouped by
-            # sorting, the aggregates come out in customer order and the joins merge
-            # them as they are: 3.5 s against 4.1 s (same machine, alternated 4 times).
-            cursor.execute("SET LOCAL enable_hashagg = off")
+            _tune(cursor)
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
         cursor.execute(f"CREATE {unlogged}TABLE {table} AS {statement.sql}", statement.params)
-        if dialect.is_postgresql():
-            cursor.execute(f"ALTER TABLE {table} ADD PRIMARY KEY (customer_id)")
-            # Statistics of the key only: the chunks' reads and joins go by customer id, and
-            # analysing every numeric column took ten times as long (0.36 s).
-            cursor.execute(f"ANALYZE {table} (customer_id)")
-        else:
-            name = connection.ops.quote_name(f"{stage_table(run_id)}_customer")
-            cursor.execute(f"CREATE UNIQUE INDEX {name} ON {table} (customer_id)")
+        _add_key(cursor, run_id)
     return statement.problems
+
+
+def _tune(cursor) -> None:
+    # Measured on 2M invoices: JIT-compiling this one statement took longer (~3 s)
+    # than running it, and the default work_mem made its sorts and hashes spill.
+    cursor.execute("SET LOCAL jit = off")
+    cursor.execute("SET LOCAL work_mem = '64MB'")
+    # The planner cannot estimate how many customers a GROUP BY over an aggregate
+    # yields (it assumes 200), so it hashed 100,000 groups and spilled them to
+    # disk, then sorted them again for the joins by customer id. Grouped by
+    # sorting, the aggregates come out in customer order and the joins merge
+    # them as they are: 3.5 s against 4.1 s (same machine, alternated 4 times).
+    cursor.execute("SET LOCAL enable_hashagg = off")
+
+
+def _add_key(cursor, run_id: int) -> None:
+    table = connection.ops.quote_name(stage_table(run_id))
+    if dialect.is_postgresql():
+        cursor.execute(f"ALTER TABLE {table} ADD PRIMARY KEY (customer_id)")
+        # Statistics of the key only: the chunks' reads and joins go by customer id, and
+        # analysing every numeric column took ten times as long (0.36 s).
+        cursor.execute(f"ANALYZE {table} (customer_id)")
+    else:
+        name = connection.ops.quote_name(f"{stage_table(run_id)}_customer")
+        cursor.execute(f"CREATE UNIQUE INDEX {name} ON {table} (customer_id)")
+
+
+def _create_in_parts(
+    *, run_id: int, config: PipelineConfig, window: Window, rates: dict, parts: list
+) -> list[str]:
+    """The stage as an empty table, then each id range inserted on its own connection at once.
+
+    Each part commits on its own; if one fails the error is raised and the
+    caller drops the stage (a run's start drops it on any failure).
+    """
+    table = connection.ops.quote_name(stage_table(run_id))
+    empty = queries.customer_aggregates(
+        window=window, config=config, rates=rates, first_id=1, last_id=0
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        cursor.execute(f"CREATE UNLOGGED TABLE {table} AS {empty.sql} WITH NO DATA", empty.params)
+
+    def insert(bounds: tuple[int, int]) -> None:
+        statement = queries.customer_aggregates(
+            window=window, config=config, rates=rates, first_id=bounds[0], last_id=bounds[1]
+        )
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                _tune(cursor)
+                # One process per part: the parts already keep the cores busy.
+                cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+                cursor.execute(f"INSERT INTO {table} {statement.sql}", statement.params)
+        finally:
+            connections.close_all()  # this thread's connection
+
+    with ThreadPoolExecutor(max_workers=len(parts), thread_name_prefix="analytics-stage") as pool:
+        for done in [pool.submit(insert, bounds) for bounds in parts]:
+            done.result()
+    with transaction.atomic(), connection.cursor() as cursor:
+        _add_key(cursor, run_id)
+    return empty.problems
 
 
 def stage_drop(*, run_id: int) -> None:

@@ -124,7 +124,8 @@ def metrics_upsert(customers: pd.DataFrame, run: PipelineRun) -> None:
     text = load_csv(customers)
     with connection.cursor() as cursor:
         _load(cursor, text)
-        sql, params = _upsert_statement(run)
+        ids = customers.index
+        sql, params = _upsert_statement(run, int(ids.min()), int(ids.max()))
         cursor.execute(sql, params)
         cursor.execute(f"DROP TABLE {LOAD_TABLE}")
 
@@ -149,7 +150,7 @@ def _load(cursor, text: str) -> None:
     cursor.executemany(f"INSERT INTO {LOAD_TABLE} VALUES ({marks})", rows)
 
 
-def _upsert_statement(run: PipelineRun) -> tuple[str, dict]:
+def _upsert_statement(run: PipelineRun, first_id: int, last_id: int) -> tuple[str, dict]:
     """INSERT … SELECT of every CustomerMetrics column from the load table and the stage."""
     places = CURRENCY_MINOR_UNITS[run.base_currency]
     money = dialect.round_half_even
@@ -208,10 +209,13 @@ def _upsert_statement(run: PipelineRun) -> tuple[str, dict]:
         SELECT {expressions}
           FROM {LOAD_TABLE} t
           JOIN {stage} s ON s.customer_id = t.customer_id
-         WHERE 1 = 1
+         WHERE s.customer_id BETWEEN %(first_id)s AND %(last_id)s
         ON CONFLICT ({key}) DO UPDATE SET {updates}
     """
     params = {
+        # The chunk's range: the stage is read from its first customer, not from the start.
+        "first_id": first_id,
+        "last_id": last_id,
         "run_id": run.pk,
         "as_of": connection.ops.adapt_datefield_value(run.as_of),
         "computed_at": connection.ops.adapt_datetimefield_value(timezone.now()),
@@ -227,7 +231,10 @@ def tiers_apply(customers: pd.DataFrame, run: PipelineRun) -> int:
     ]
     now = timezone.now()
     changes = []
-    for customer_id, row in zip(wanted.index, wanted.itertuples(index=False), strict=True):
+    # Only the columns used: itertuples builds a namedtuple class of every column it is
+    # given, 9 ms per chunk for the ~60 columns of the frame.
+    columns = ["tier_decided", "current_tier", "tier_rule_id", "tier_rule_name"]
+    for customer_id, row in zip(wanted.index, wanted[columns].itertuples(index=False), strict=True):
         if customer_tier_set(customer_id=int(customer_id), tier=row.tier_decided):
             changes.append(
                 TierChange(

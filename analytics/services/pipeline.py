@@ -17,6 +17,7 @@ import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import date, datetime, timedelta
+from itertools import pairwise
 
 from django.db import connection, connections, transaction
 from django.db.models import F
@@ -90,13 +91,14 @@ def pipeline_runs_abandon_stale(*, now: datetime | None = None) -> list[int]:
 
 
 def pipeline_run_start(
-    *, as_of: date | None = None, last_customer_id: int | None = None
+    *, as_of: date | None = None, last_customer_id: int | None = None, jobs: int = 1
 ) -> PipelineRun:
     """Create a run, plan its chunks and do the portfolio pass. Returns the run, ready for chunks.
 
     ``last_customer_id`` restricts the run to customers with ids up to it (a
     partial run: the benchmark's "half the data"); portfolio parameters are then
-    fitted on those customers only.
+    fitted on those customers only. With ``jobs`` > 1 on PostgreSQL the stage is
+    built in that many parts at once (consecutive chunks, one connection each).
     """
     config = PipelineConfig.from_settings()
     as_of = as_of or timezone.localdate()
@@ -137,6 +139,7 @@ def pipeline_run_start(
             # An empty range when there are no customers: the stage is then empty.
             first_id=chunks[0].first_customer_id if chunks else 0,
             last_id=chunks[-1].last_customer_id if chunks else -1,
+            parts=_stage_parts(chunks, jobs),
         )
         parameters, portfolio_problems = portfolio_pass(
             config=config, window=window, run_id=run.pk, seed=as_of.toordinal()
@@ -154,6 +157,19 @@ def pipeline_run_start(
     run.problems = problems
     run.save(update_fields=["chunks_total", "customers_total", "parameters", "problems"])
     return run
+
+
+def _stage_parts(chunks: list[PipelineChunk], jobs: int) -> list[tuple[int, int]]:
+    """The chunks' id ranges in ``jobs`` runs of consecutive chunks (as even as they split)."""
+    count = min(jobs, len(chunks))
+    if count < 2:
+        return []
+    bounds = [len(chunks) * part // count for part in range(count + 1)]
+    return [
+        (chunks[start].first_customer_id, chunks[end - 1].last_customer_id)
+        for start, end in pairwise(bounds)
+        if end > start
+    ]
 
 
 def pipeline_chunk_process(*, chunk_id: int) -> int:
@@ -301,14 +317,15 @@ def pipeline_run_execute(
 ) -> PipelineRun:
     """The whole pipeline in this process: start, every chunk, finalise.
 
-    With ``jobs`` > 1 (PostgreSQL only), that many chunks are processed at once,
+    With ``jobs`` > 1 (PostgreSQL only) the stage is built in that many parts at
+    once, then that many chunks are processed at once,
     each on a thread with its own database connection, as Celery workers would:
     while one chunk waits for the database another computes. ``on_chunk`` is
     still called on the calling thread. A chunk that raises is recorded as
     failed and the others still run.
     """
     jobs = _jobs_checked(jobs)
-    run = pipeline_run_start(as_of=as_of, last_customer_id=last_customer_id)
+    run = pipeline_run_start(as_of=as_of, last_customer_id=last_customer_id, jobs=jobs)
     if on_start is not None:
         on_start(run)
     chunks = list(run.chunks.order_by("index"))

@@ -53,7 +53,9 @@ class Command(BaseCommand):
             elif options["dispatch"]:
                 from analytics.tasks import pipeline_run_dispatch
 
-                run = services.pipeline_run_start(as_of=as_of)
+                run = services.pipeline_run_start(
+                    as_of=as_of, jobs=services.pipeline_jobs_default()
+                )
                 pipeline_run_dispatch(run=run)
                 self.stdout.write(
                     f"Run {run.pk}: {run.chunks_total} chunk(s) of {run.customers_total}"

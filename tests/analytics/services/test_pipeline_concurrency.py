@@ -12,7 +12,9 @@ from django.core.management import call_command
 from django.db import connection
 
 from analytics.models import CustomerMetrics, PipelineChunk, PipelineRun, TierChange, TierRule
-from analytics.pipeline import compute
+from analytics.pipeline import compute, queries, stage
+from analytics.pipeline.config import PipelineConfig
+from analytics.pipeline.rates import fx_rates_as_of
 from analytics.services.pipeline import (
     pipeline_chunk_process,
     pipeline_jobs_default,
@@ -20,7 +22,7 @@ from analytics.services.pipeline import (
     pipeline_run_start,
 )
 from customers.models import Customer
-from tests.analytics.conftest import AS_OF, paid_invoice
+from tests.analytics.conftest import AS_OF, open_invoice, paid_invoice
 from tests.factories.customers import CustomerFactory
 from tests.support.concurrency import run_concurrently
 
@@ -154,3 +156,81 @@ def test_the_command_runs_one_job_per_cpu_by_default_on_postgresql(monkeypatch):
     assert pipeline_jobs_default() == 2
     assert jobs == [2]
     assert "succeeded, 2 customers" in out.getvalue()
+
+
+def _whole_stage(run_id: int) -> list[tuple]:
+    table = stage.stage_table(run_id)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM {table} ORDER BY customer_id")  # noqa: S608
+        return cursor.fetchall()
+
+
+def test_a_stage_built_in_parts_at_once_equals_the_stage_built_whole():
+    # given customers with paid, late and open invoices, one without any
+    customers = [CustomerFactory() for _ in range(5)]
+    for index, customer in enumerate(customers[:4]):
+        paid_invoice(customer, issued=AS_OF - datetime.timedelta(days=60 + index), days_late=index)
+        open_invoice(customer, issued=AS_OF - datetime.timedelta(days=45), total="120.50")
+    ids = [customer.pk for customer in customers]
+    config = PipelineConfig.from_settings()
+    arguments = {
+        "config": config,
+        "window": queries.Window.trailing(AS_OF, config.window_days),
+        "rates": fx_rates_as_of(as_of=AS_OF, base_currency=config.base_currency),
+        "first_id": ids[0],
+        "last_id": ids[-1],
+    }
+
+    # when it is built whole, then in three parts on three connections
+    try:
+        stage.stage_create(run_id=900001, **arguments)
+        stage.stage_create(
+            run_id=900002,
+            parts=[(ids[0], ids[1]), (ids[2], ids[2]), (ids[3], ids[-1])],
+            **arguments,
+        )
+
+        # then both hold the same rows, and the parts' stage has its key
+        whole = _whole_stage(900001)
+        assert len(whole) == 5
+        assert _whole_stage(900002) == whole
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT COUNT(*) FROM pg_indexes WHERE tablename = %s",
+                [stage.stage_table(900002)],
+            )
+            assert cursor.fetchone()[0] == 1
+    finally:
+        stage.stage_drop(run_id=900001)
+        stage.stage_drop(run_id=900002)
+
+
+def test_a_part_that_fails_fails_the_start_and_leaves_no_stage(settings, monkeypatch):
+    # given two chunks, and a second part whose statement is broken
+    settings.ANALYTICS_CHUNK_SIZE = 1
+    for _ in range(2):
+        paid_invoice(CustomerFactory(), issued=AS_OF - datetime.timedelta(days=30))
+    real = queries.customer_aggregates
+
+    last = Customer.objects.order_by("-pk").first().pk
+
+    def broken(**kwargs):
+        statement = real(**kwargs)
+        if kwargs["first_id"] != last:
+            return statement
+        return queries.Statement(
+            sql=statement.sql + " WHERE no_such_column = 1",
+            params=statement.params,
+            problems=statement.problems,
+        )
+
+    monkeypatch.setattr(queries, "customer_aggregates", broken)
+
+    # when the start builds the stage in two parts
+    with pytest.raises(Exception, match="no_such_column"):
+        pipeline_run_start(as_of=AS_OF, jobs=2)
+
+    # then the run is failed and its stage is gone
+    run = PipelineRun.objects.get()
+    assert run.status == "failed"
+    assert not stage.stage_exists(run_id=run.pk)
