@@ -1,11 +1,18 @@
 """Every per-customer aggregate of a run in one set-based SQL statement.
 
-The statement reads invoices, allocations, credit notes, write-offs, dunning
-notices, disputes and collector activities once for the whole id range of the
-run, converts money to the base currency by joining the FX rates (a VALUES
-list of parameters, so PostgreSQL's ``numeric`` keeps it exact), and returns
-one row per customer with the exact (unrounded) money figures of DESIGN §8.
+The statement reads invoices, credit notes, write-offs, dunning notices,
+disputes and collector activities once for the whole id range of the run,
+converts money to the base currency by joining the FX rates (a VALUES list of
+parameters, so PostgreSQL's ``numeric`` keeps it exact), and returns one row
+per customer with the exact (unrounded) money figures of DESIGN §8.
 :mod:`analytics.pipeline.stage` stores its result for the run.
+
+Payments applied late are not read from the allocations: the ledger keeps each
+invoice's ``late_paid_amount_days`` (Σ amount × days applied after the due
+date over its active allocations) in step with them, so the invoices' own
+aggregate sums it. Joining the 2M allocations to their invoices for it cost
+about 0.7 s of the statement (3.1-3.4 s with the join, 2.4-2.7 s without,
+alternated on 2M invoices).
 
 A currency without a rate is never taken as 1: that customer's money is NULL
 and ``fx_missing`` lists the currencies (comma-separated, possibly repeated,
@@ -30,7 +37,6 @@ from analytics.pipeline import dialect
 from analytics.pipeline.config import PipelineConfig
 from customers.models import Customer
 from receivables.models import (
-    Allocation,
     CreditNote,
     Dispute,
     DunningNotice,
@@ -67,8 +73,7 @@ MONEY_COLUMNS = [
 # Which source's aggregate each money column comes from (summed per customer and
 # currency, then converted and summed per customer, each source on its own).
 SOURCE_MONEY = {
-    "invoices": MONEY_COLUMNS[:6],
-    "allocations": ["paid_late_amount_days"],
+    "invoices": MONEY_COLUMNS[:7],
     "credit_notes": ["credit_notes_12m"],
     "write_offs": ["write_offs_12m"],
 }
@@ -143,7 +148,6 @@ def customer_aggregates(
     sql = f"""
         WITH {rates_sql},
         invoices AS ({_invoices()}),
-        allocations AS ({_allocations()}),
         credit_notes AS ({_credit_notes()}),
         write_offs AS ({_write_offs()}),
         {converted},
@@ -207,6 +211,10 @@ def _invoices() -> str:
                        FILTER (WHERE {in_window} AND {overdue}),
                    0
                ) AS open_late_amount_days,
+               -- amount * days beyond terms of the payments applied to the window's
+               -- invoices, kept by the ledger on each invoice
+               COALESCE(SUM(i.late_paid_amount_days) FILTER (WHERE {in_window}), 0)
+                   AS paid_late_amount_days,
                COALESCE(
                    MAX({dialect.days_between(as_of, "i.due_date")}) FILTER (WHERE {overdue}), 0
                ) AS max_days_past_due
@@ -214,25 +222,6 @@ def _invoices() -> str:
          WHERE i.customer_id BETWEEN %(first_id)s AND %(last_id)s
            AND i.status <> %(void)s
            AND i.issue_date <= %(as_of)s
-         GROUP BY i.customer_id, i.currency
-    """
-
-
-def _allocations() -> str:
-    """Amount × days beyond terms of payments applied to the window's invoices."""
-    return f"""
-        SELECT i.customer_id, i.currency,
-               SUM(a.amount * {dialect.days_between("a.allocated_on", "i.due_date")})
-                   AS paid_late_amount_days
-          FROM {Allocation._meta.db_table} a
-          JOIN {Invoice._meta.db_table} i ON i.id = a.invoice_id
-         WHERE i.customer_id BETWEEN %(first_id)s AND %(last_id)s
-           AND i.issue_date > %(start)s AND i.issue_date <= %(as_of)s
-           AND a.unapplied_at IS NULL
-           AND a.allocated_on > i.due_date
-           -- implied (due >= issue > start), but lets the allocations be filtered
-           -- before the join: half of them are older than the window
-           AND a.allocated_on > %(start)s
          GROUP BY i.customer_id, i.currency
     """
 
@@ -261,7 +250,7 @@ def _write_offs() -> str:
 def _converted(source: str, columns: list[str]) -> str:
     """Per customer: one source's money converted with the rate of its currency, and added up.
 
-    Each source is converted on its own (rather than all four stacked in one
+    Each source is converted on its own (rather than all of them stacked in one
     shape, zeros elsewhere, then grouped): almost every customer has one
     currency, and the stacked form summed nine numeric columns over 212,000
     rows where these sum about 700,000 values in all. The invoices add the
@@ -360,7 +349,7 @@ def _activity_counts(*, window: Window, config: PipelineConfig, params: dict) ->
 def _base() -> str:
     """One row per customer of the range; money NULL where a currency has no FX rate."""
     as_of = dialect.as_date("%(as_of)s")
-    aliases = {"invoices": "vi", "allocations": "va", "credit_notes": "vc", "write_offs": "vw"}
+    aliases = {"invoices": "vi", "credit_notes": "vc", "write_offs": "vw"}
     fx_missing_any = dialect.greatest(
         *(f"COALESCE({alias}.has_fx_missing, 0)" for alias in aliases.values())
     )

@@ -134,6 +134,7 @@ def _invoice_rows(
             "status": r.text(ledger.status),
             "is_disputed": r.boolean(ledger.is_disputed),
             "paid_date": r.date(ledger.paid_date, null=ledger.paid_date == NULL_DAY),
+            "late_paid_amount_days": r.money(ledger.late_paid_amount_days),
             "description": r.text(
                 np.where(
                     ledger.status == "void", _VOID_DESCRIPTIONS[ids % len(_VOID_DESCRIPTIONS)], ""

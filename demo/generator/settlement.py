@@ -58,6 +58,7 @@ class Ledger:
     paid_date: np.ndarray  # NULL_DAY unless settled
     is_disputed: np.ndarray
     last_change: np.ndarray  # day of the last event, for updated_at
+    late_paid_amount_days: np.ndarray  # Σ allocation amount (minor units) × days after due
     allocations: Events
     credit_notes: Events  # applied to an invoice
     write_offs: Events
@@ -71,6 +72,15 @@ def _pick(rng: np.random.Generator, options: tuple[str, ...], n: int) -> np.ndar
 def _events(mask: np.ndarray, amount: np.ndarray, day: np.ndarray, text: np.ndarray) -> Events:
     rows = np.flatnonzero(mask)
     return Events(invoice=rows, amount=amount[rows], day=day[rows], text=text[rows])
+
+
+def _late_paid_amount_days(allocations: Events, due: np.ndarray) -> np.ndarray:
+    """Per invoice, Σ amount × days applied after the due date (minor units × days), as
+    ``receivables.services`` maintain it. Integers throughout, so exact."""
+    days_late = np.maximum(allocations.day - due[allocations.invoice], 0)
+    late = np.zeros(len(due), dtype=np.int64)
+    np.add.at(late, allocations.invoice, allocations.amount.astype(np.int64) * days_late)
+    return late
 
 
 @dataclass(frozen=True)
@@ -211,6 +221,7 @@ def invoices_settle(
     )
     dispute_rows = np.flatnonzero(disputed)
     return Ledger(
+        late_paid_amount_days=_late_paid_amount_days(allocations, due),
         amount_paid=amount_paid,
         amount_credited=amount_credited,
         amount_written_off=amount_written_off,

@@ -3,7 +3,9 @@
 Each invoice carries its maintained amounts (paid, credited, written off, open)
 so that aging and balances are read with an indexed query, never a scan of all
 allocations. Services keep them current under row locks; the database checks
-that they add up.
+that they add up. The invoice's late-payment figure (amount × days its
+payments were applied after the due date) is maintained the same way, so the
+nightly analytics read it without joining the allocations.
 """
 
 from __future__ import annotations
@@ -65,6 +67,18 @@ class Invoice(TimeStampedModel):
         help_text=_("Date the invoice became fully paid."),
     )
     description = models.CharField(_("description"), max_length=255, blank=True)
+    # Amount × whole days, so more digits than an amount; exact (two decimals × days).
+    late_paid_amount_days = models.DecimalField(
+        _("paid late, amount × days"),
+        max_digits=24,
+        decimal_places=2,
+        default=0,
+        editable=False,
+        help_text=_(
+            "Sum over the active allocations of amount × days applied after the due date; "
+            "the financing cost of late payment is built from it."
+        ),
+    )
 
     class Meta:
         ordering = ["-issue_date", "-id"]
@@ -86,6 +100,9 @@ class Invoice(TimeStampedModel):
             ),
             models.CheckConstraint(
                 condition=Q(open_amount__gte=0), name="invoice_open_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(late_paid_amount_days__gte=0), name="invoice_late_paid_not_negative"
             ),
             # Amounts have two decimals, so "differs by less than half a cent" is
             # exact equality on PostgreSQL and tolerant of SQLite's float arithmetic.

@@ -13,7 +13,11 @@ from crm.exceptions import Conflict, ValidationFailed
 from receivables import events
 from receivables.lock_objects import invoice_lock, payment_lock
 from receivables.models import Allocation, Invoice, InvoiceStatus, Payment, PaymentStatus
-from receivables.services._amounts import invoice_refresh_amounts
+from receivables.services._amounts import (
+    ALLOCATION_FIELDS,
+    invoice_refresh_amounts,
+    invoice_refresh_late_paid,
+)
 from receivables.services._checks import actor, amount_checked
 from receivables.services.balances import balance_apply_change
 
@@ -106,9 +110,8 @@ def allocation_create(
         locked_payment.save(update_fields=["amount_allocated", "updated_at"])
         locked_invoice.amount_paid += value
         invoice_refresh_amounts(locked_invoice, settled_on=applied_on)
-        locked_invoice.save(
-            update_fields=["amount_paid", "open_amount", "status", "paid_date", "updated_at"]
-        )
+        invoice_refresh_late_paid(locked_invoice)
+        locked_invoice.save(update_fields=ALLOCATION_FIELDS)
         balance_apply_change(invoice=locked_invoice, delta=-value)
         events.allocation_created.send(
             sender=Allocation,

@@ -6,7 +6,18 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import DecimalField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import (
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 
 from crm.money import quantize
@@ -15,6 +26,7 @@ from receivables.services._amounts import invoice_refresh_amounts
 from receivables.services.balances import balance_drift, customer_balances_refresh
 
 _ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=18, decimal_places=2))
+_AMOUNT_DAYS = DecimalField(max_digits=24, decimal_places=2)
 
 
 @dataclass(frozen=True)
@@ -36,11 +48,45 @@ def _sum_of(model, link: str, condition: Q | None = None) -> Subquery:
     )
 
 
+class _DaysBetween(Func):
+    """Whole days from the second date to the first (SQL spelt per database)."""
+
+    arg_joiner = " - "
+    template = "(%(expressions)s)"
+    output_field = IntegerField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="CAST(julianday(%(expressions)s) AS INTEGER)",
+            arg_joiner=") - julianday(",
+            **extra_context,
+        )
+
+
+def _late_paid_of_invoice() -> Coalesce:
+    """Σ amount × days late of the invoice's active allocations applied after its due date,
+    in SQL: an independent recomputation of the figure the services keep."""
+    late = Allocation.objects.filter(
+        invoice=OuterRef("pk"), unapplied_at__isnull=True, allocated_on__gt=OuterRef("due_date")
+    )
+    amount_days = ExpressionWrapper(
+        F("amount") * _DaysBetween(F("allocated_on"), OuterRef("due_date")),
+        output_field=_AMOUNT_DAYS,
+    )
+    return Coalesce(
+        Subquery(late.values("invoice").annotate(total=Sum(amount_days)).values("total")[:1]),
+        Value(Decimal("0"), output_field=_AMOUNT_DAYS),
+    )
+
+
 def _invoices_with_recomputed():
     return Invoice.objects.annotate(
         paid_now=_sum_of(Allocation, "invoice", Q(unapplied_at__isnull=True)),
         credited_now=_sum_of(CreditNote, "invoice"),
         written_off_now=_sum_of(WriteOff, "invoice"),
+        late_paid_now=_late_paid_of_invoice(),
     )
 
 
@@ -52,7 +98,7 @@ def _payments_with_recomputed():
 
 def _normalise_invoice(invoice: Invoice) -> None:
     # Sums come back unrounded (and with float noise on SQLite): round to the minor unit.
-    for name in ("paid_now", "credited_now", "written_off_now"):
+    for name in ("paid_now", "credited_now", "written_off_now", "late_paid_now"):
         setattr(invoice, name, quantize(getattr(invoice, name), invoice.currency))
 
 
@@ -63,6 +109,7 @@ def _invoice_drift(invoice: Invoice) -> list[Drift]:
         ("amount_paid", invoice.paid_now),
         ("amount_credited", invoice.credited_now),
         ("amount_written_off", invoice.written_off_now),
+        ("late_paid_amount_days", invoice.late_paid_now),
     )
     for field, recomputed in pairs:
         if getattr(invoice, field) != recomputed:
@@ -122,10 +169,11 @@ def ledger_drift_repair(*, drift: list[Drift]) -> int:
         invoice.amount_paid = invoice.paid_now
         invoice.amount_credited = invoice.credited_now
         invoice.amount_written_off = invoice.written_off_now
+        invoice.late_paid_amount_days = invoice.late_paid_now
         invoice_refresh_amounts(invoice, settled_on=invoice.paid_date)
         invoice.save(
-            update_fields=["amount_paid", "amount_credited", "amount_written_off", "open_amount", "status",
-                           "paid_date", "updated_at"]
+            update_fields=["amount_paid", "amount_credited", "amount_written_off", "late_paid_amount_days",
+                           "open_amount", "status", "paid_date", "updated_at"]
         )  # fmt: skip
     balance_customer_ids = sorted({d.object_id for d in drift if d.kind == "balance"})
     if balance_customer_ids:

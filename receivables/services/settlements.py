@@ -13,11 +13,14 @@ from crm.exceptions import Conflict, ValidationFailed
 from receivables import events
 from receivables.lock_objects import invoice_lock, invoices_lock, payment_lock
 from receivables.models import Allocation, Invoice, InvoiceStatus, Payment, PaymentStatus
-from receivables.services._amounts import invoice_refresh_amounts
+from receivables.services._amounts import (
+    ALLOCATION_FIELDS,
+    invoice_refresh_amounts,
+    invoice_refresh_late_paid,
+    invoices_refresh_late_paid,
+)
 from receivables.services._checks import actor
 from receivables.services.balances import balance_apply_change
-
-_AMOUNT_FIELDS = ["amount_paid", "open_amount", "status", "paid_date", "updated_at"]
 
 
 def allocation_unapply(*, allocation: Allocation, user: Any = None) -> Allocation:
@@ -42,7 +45,8 @@ def allocation_unapply(*, allocation: Allocation, user: Any = None) -> Allocatio
         invoice.amount_paid -= locked.amount
         invoice.paid_date = None
         invoice_refresh_amounts(invoice)
-        invoice.save(update_fields=_AMOUNT_FIELDS)
+        invoice_refresh_late_paid(invoice)
+        invoice.save(update_fields=ALLOCATION_FIELDS)
         balance_apply_change(invoice=invoice, delta=locked.amount)
         events.allocation_unapplied.send(
             sender=Allocation,
@@ -98,9 +102,13 @@ def payment_apply_oldest_first(
             )
             invoice.amount_paid += amount
             invoice_refresh_amounts(invoice, settled_on=when)
-            invoice.save(update_fields=_AMOUNT_FIELDS)
-            balance_apply_change(invoice=invoice, delta=-amount)
             room -= amount
+        # The late-payment figures of the invoices paid here (one each), read in one query.
+        invoices_refresh_late_paid(invoices[allocation.invoice_id] for allocation in created)
+        for allocation in created:
+            invoice = invoices[allocation.invoice_id]
+            invoice.save(update_fields=ALLOCATION_FIELDS)
+            balance_apply_change(invoice=invoice, delta=-allocation.amount)
         locked_payment.amount_allocated = locked_payment.amount - room
         locked_payment.save(update_fields=["amount_allocated", "updated_at"])
         for allocation in created:

@@ -32,6 +32,11 @@ MEMBERSHIP = get_user_model().groups.through._meta.db_table
 GROUP = Group._meta.db_table
 
 _ACTIVE = f"(SELECT invoice_id, payment_id, amount FROM {ALLOCATION} WHERE unapplied_at IS NULL)"
+_DAYS_LATE = (
+    "(a.allocated_on - i.due_date)"
+    if connection.vendor == "postgresql"
+    else "CAST(julianday(a.allocated_on) - julianday(i.due_date) AS INTEGER)"
+)
 
 INVARIANTS: dict[str, str] = {
     "invoice amount_paid is the sum of its active allocations": f"""
@@ -54,6 +59,13 @@ INVARIANTS: dict[str, str] = {
         LEFT JOIN (SELECT invoice_id, SUM(amount) AS total FROM {WRITE_OFF} GROUP BY invoice_id) s
           ON s.invoice_id = i.id
         WHERE ROUND(i.amount_written_off - COALESCE(s.total, 0), 2) <> 0""",
+    "invoice late_paid_amount_days is amount × days late of its active allocations": f"""
+        SELECT COUNT(*) FROM {INVOICE} v
+        LEFT JOIN (SELECT a.invoice_id, SUM(a.amount * {_DAYS_LATE}) AS total
+                     FROM {ALLOCATION} a JOIN {INVOICE} i ON i.id = a.invoice_id
+                    WHERE a.unapplied_at IS NULL AND a.allocated_on > i.due_date
+                    GROUP BY a.invoice_id) s ON s.invoice_id = v.id
+        WHERE ROUND(v.late_paid_amount_days - COALESCE(s.total, 0), 2) <> 0""",
     "open amount is total minus paid, credited and written off": f"""
         SELECT COUNT(*) FROM {INVOICE} WHERE status <> 'void'
           AND ROUND(total - amount_paid - amount_credited - amount_written_off - open_amount, 2) <> 0""",

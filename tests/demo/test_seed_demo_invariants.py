@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db.models import F
 
 from customers.models import Customer
-from receivables.models import Invoice
+from receivables.models import Allocation, Invoice
 from tests.demo import checks
 
 pytestmark = pytest.mark.django_db
@@ -64,3 +65,20 @@ def test_every_maintained_amount_matches_a_recomputation(portfolio):
     # then invoices, payments and customer balances all agree, and today's aging can trust the balances
     assert drift == []
     assert balances_are_fresh()
+
+
+def test_late_payment_figures_are_filled_where_payments_came_late(portfolio):
+    # given a generated portfolio
+    with_late_payments = (
+        Allocation.objects.filter(
+            unapplied_at__isnull=True, allocated_on__gt=F("invoice__due_date")
+        )
+        .values("invoice_id")
+        .distinct()
+        .count()
+    )
+    # when the invoices carrying a late-payment figure are counted
+    with_figure = Invoice.objects.filter(late_paid_amount_days__gt=0).count()
+    # then they are exactly those paid late, and there are some (the invariant is not vacuous)
+    assert with_figure == with_late_payments
+    assert with_figure > 0

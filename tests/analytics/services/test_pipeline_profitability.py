@@ -44,6 +44,8 @@ def test_contribution_is_revenue_net_of_credit_notes_minus_every_cost():
         amount=Decimal("1000.00"),
         allocated_on=late.due_date + datetime.timedelta(days=10),
     )
+    # (with the late-payment figure the ledger keeps for it: 1000 × 10 days)
+    type(late).objects.filter(pk=late.pk).update(late_paid_amount_days=Decimal("10000.00"))
     # an open invoice 20 days past due, without a cost of goods (the 50 % rate applies)
     overdue = open_invoice(
         customer, issued=AS_OF - datetime.timedelta(days=50), total="400.00", cost="0.00"

@@ -1,8 +1,10 @@
+import datetime
 from decimal import Decimal
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from receivables.models import Invoice, InvoiceStatus, Payment
 from receivables.services import allocation_create
@@ -84,3 +86,81 @@ def test_balances_refresh_rebuilds_rows_as_of_today():
     call_command("balances_refresh", stdout=out)
     assert "Rebuilt 1 balance rows" in out.getvalue()
     assert CustomerBalance.objects.get(customer=invoice.customer).open_total == Decimal("40.00")
+
+
+def _paid_late() -> Invoice:
+    """An invoice of 100.00 paid in full 10 days after its due date (1000.00 amount-days)."""
+    invoice = InvoiceFactory(total=Decimal("100.00"))
+    payment = PaymentFactory(customer=invoice.customer, amount=Decimal("100.00"))
+    allocation_create(
+        payment=payment,
+        invoice=invoice,
+        amount="100.00",
+        allocated_on=invoice.due_date + datetime.timedelta(days=10),
+    )
+    invoice.refresh_from_db()
+    assert invoice.late_paid_amount_days == Decimal("1000.00")
+    return invoice
+
+
+def test_a_wrong_late_payment_figure_is_drift_and_repaired():
+    # given the figure corrupted behind the services' back
+    invoice = _paid_late()
+    Invoice.objects.filter(pk=invoice.pk).update(late_paid_amount_days=Decimal("1.00"))
+    # when
+    out = StringIO()
+    with pytest.raises(CommandError, match="1 maintained amounts drift"):
+        call_command("ledger_reconcile", stdout=out)
+    # then
+    assert (
+        f"invoice {invoice.pk}: late_paid_amount_days stored 1.00, recomputed 1000.00"
+        in out.getvalue()
+    )
+    # when
+    call_command("ledger_reconcile", "--repair", stdout=StringIO())
+    # then
+    invoice.refresh_from_db()
+    assert invoice.late_paid_amount_days == Decimal("1000.00")
+    assert invoice.amount_paid == Decimal("100.00")
+    assert invoice.status == InvoiceStatus.PAID
+    out = StringIO()
+    call_command("ledger_reconcile", stdout=out)
+    assert "No drift" in out.getvalue()
+
+
+def test_an_unapplied_allocation_still_counted_is_drift():
+    # given an allocation marked unapplied directly, without its service
+    invoice = _paid_late()
+    invoice.allocations.update(unapplied_at=timezone.now())
+    # when
+    out = StringIO()
+    with pytest.raises(CommandError):
+        call_command("ledger_reconcile", stdout=out)
+    # then the figure is reported with the paid amount
+    assert (
+        f"invoice {invoice.pk}: late_paid_amount_days stored 1000.00, recomputed 0.00"
+        in out.getvalue()
+    )
+
+
+def test_a_due_date_moved_behind_the_services_back_is_drift_and_repaired():
+    # given a paid invoice whose due date was moved 4 days earlier in the database
+    # (no service changes a due date once allocations exist: it is read-only everywhere)
+    invoice = _paid_late()
+    Invoice.objects.filter(pk=invoice.pk).update(
+        due_date=invoice.due_date - datetime.timedelta(days=4)
+    )
+    # when
+    out = StringIO()
+    with pytest.raises(CommandError, match="1 maintained amounts drift"):
+        call_command("ledger_reconcile", stdout=out)
+    # then 100.00 × 14 days
+    assert (
+        f"invoice {invoice.pk}: late_paid_amount_days stored 1000.00, recomputed 1400.00"
+        in out.getvalue()
+    )
+    # when
+    call_command("ledger_reconcile", "--repair", stdout=StringIO())
+    # then
+    invoice.refresh_from_db()
+    assert invoice.late_paid_amount_days == Decimal("1400.00")
