@@ -140,8 +140,12 @@ def _create_in_parts(
         try:
             with transaction.atomic(), connection.cursor() as cursor:
                 _tune(cursor)
-                # One process per part: the parts already keep the cores busy.
+                # One process per part: the parts already keep the cores busy. Without
+                # parallel workers hashing the (customer, currency) groups beats sorting
+                # every invoice of the part: 1.67-1.77 s against 1.76-1.83 s for the two
+                # halves of 2M invoices (alternated, same machine).
                 cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+                cursor.execute("SET LOCAL enable_hashagg = on")
                 cursor.execute(f"INSERT INTO {table} {statement.sql}", statement.params)
         finally:
             connections.close_all()  # this thread's connection
