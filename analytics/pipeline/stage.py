@@ -150,9 +150,12 @@ def _create_in_parts(
         finally:
             connections.close_all()  # this thread's connection
 
-    with ThreadPoolExecutor(max_workers=len(parts), thread_name_prefix="analytics-stage") as pool:
+    pool = ThreadPoolExecutor(max_workers=len(parts), thread_name_prefix="analytics-stage")
+    try:
         for done in [pool.submit(insert, bounds) for bounds in parts]:
             done.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)  # on failure or Ctrl-C, too
     with transaction.atomic(), connection.cursor() as cursor:
         _add_key(cursor, run_id)
     return empty.problems

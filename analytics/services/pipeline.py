@@ -52,8 +52,9 @@ def _chunk_ranges(chunk_size: int, last_customer_id: int | None) -> Iterator[tup
     while first is not None:
         remaining = ids.filter(pk__gte=first)
         boundary = list(remaining[chunk_size - 1 : chunk_size + 1])
-        if not boundary:  # the last chunk, shorter than chunk_size
-            yield first, remaining.last(), remaining.count()
+        if not boundary:  # the last chunk, shorter than chunk_size: its ids in one read
+            tail = list(remaining[:chunk_size])
+            yield tail[0], tail[-1], len(tail)
             return
         yield first, boundary[0], chunk_size
         first = boundary[1] if len(boundary) > 1 else None
@@ -147,7 +148,7 @@ def pipeline_run_start(
             config=config, window=window, run_id=run.pk, seed=as_of.toordinal()
         )
         problems = [*portfolio_problems, *problems]
-    except Exception as error:
+    except BaseException as error:  # interrupted too: no stage or run left half-started
         stage_drop(run_id=run.pk)
         PipelineRun.objects.filter(pk=run.pk).update(
             status=RunStatus.FAILED, finished_at=timezone.now(), error=repr(error)[:2000]
@@ -282,16 +283,21 @@ def _chunk_process_recorded(chunk_id: int) -> None:
     """Process a chunk in this process; a failure is on the chunk row, and the run goes on."""
     try:
         pipeline_chunk_process(chunk_id=chunk_id)
-    except Exception:  # already logged and recorded on the chunk
-        logger.warning("analytics chunk %s left failed; the run goes on", chunk_id)
+    except Exception:  # recorded on the chunk when it could be (a missing chunk cannot)
+        logger.warning("analytics chunk %s left failed; the run goes on", chunk_id, exc_info=True)
 
 
 def pipeline_jobs_default() -> int:
     """How many chunks an in-process run works on at once unless told: one per CPU (at
-    most 4) on PostgreSQL; one on SQLite, which lets one connection write at a time."""
-    if connection.vendor != "postgresql":
+    most 4) on PostgreSQL; one on SQLite, which lets one connection write at a time,
+    and inside a transaction, whose rows other connections cannot see."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
         return 1
     return max(1, min(4, os.cpu_count() or 1))
+
+
+# Each job holds a database connection of its own while the run lasts.
+MAX_JOBS = 32
 
 
 def _jobs_checked(jobs: int) -> int:
@@ -300,11 +306,24 @@ def _jobs_checked(jobs: int) -> int:
             f"jobs must be at least 1 (got {jobs}); 1 processes the chunks one after the other.",
             code="jobs_invalid",
         )
+    if jobs > MAX_JOBS:
+        raise ApplicationError(
+            f"jobs must be at most {MAX_JOBS} (got {jobs}): each job holds a database"
+            " connection; one per CPU is enough.",
+            code="jobs_invalid",
+        )
     if jobs > 1 and connection.vendor != "postgresql":
         raise ApplicationError(
             f"Processing {jobs} chunks at once needs PostgreSQL: {connection.vendor} lets one"
             " connection write at a time. Use 1 job.",
             code="jobs_unsupported",
+        )
+    if jobs > 1 and connection.in_atomic_block:
+        raise ApplicationError(
+            f"Processing {jobs} chunks at once cannot run inside a transaction: the other"
+            " connections would not see the run it starts. Use 1 job, or run it outside"
+            " the transaction.",
+            code="jobs_in_transaction",
         )
     return jobs
 
@@ -337,12 +356,17 @@ def pipeline_run_execute(
             if on_chunk is not None:
                 on_chunk(chunk)
     else:
-        with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="analytics-chunk") as pool:
+        pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="analytics-chunk")
+        try:
             pending = {pool.submit(_chunk_process_on_thread, chunk.pk): chunk for chunk in chunks}
             for done in as_completed(pending):
                 done.result()
                 if on_chunk is not None:
                     on_chunk(pending[done])
+        finally:
+            # Interrupted (Ctrl-C): the chunks not started are not started; those running
+            # finish their transaction. Otherwise every chunk is done already.
+            pool.shutdown(wait=True, cancel_futures=True)
     return pipeline_run_finalize(run_id=run.pk)
 
 

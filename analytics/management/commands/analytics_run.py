@@ -28,7 +28,7 @@ class Command(BaseCommand):
             type=int,
             metavar="N",
             help="Chunks processed at once in this process, each on its own database connection"
-            " (default: one per CPU, at most 4, on PostgreSQL; 1 on SQLite).",
+            " (default: one per CPU, at most 4, on PostgreSQL; 1 on SQLite; at most 32).",
         )
         parser.add_argument(
             "--retry-failed",

@@ -165,7 +165,7 @@ def _whole_stage(run_id: int) -> list[tuple]:
         return cursor.fetchall()
 
 
-def test_a_stage_built_in_parts_at_once_equals_the_stage_built_whole():
+def test_a_stage_built_in_parts_at_once_equals_the_stage_built_whole(monkeypatch):
     # given customers with paid, late and open invoices, one without any
     customers = [CustomerFactory() for _ in range(5)]
     for index, customer in enumerate(customers[:4]):
@@ -181,6 +181,15 @@ def test_a_stage_built_in_parts_at_once_equals_the_stage_built_whole():
         "last_id": ids[-1],
     }
 
+    in_parts = []
+    real = stage._create_in_parts
+
+    def spying(**kwargs):
+        in_parts.append(kwargs["parts"])
+        return real(**kwargs)
+
+    monkeypatch.setattr(stage, "_create_in_parts", spying)
+
     # when it is built whole, then in three parts on three connections
     try:
         stage.stage_create(run_id=900001, **arguments)
@@ -189,6 +198,7 @@ def test_a_stage_built_in_parts_at_once_equals_the_stage_built_whole():
             parts=[(ids[0], ids[1]), (ids[2], ids[2]), (ids[3], ids[-1])],
             **arguments,
         )
+        assert in_parts == [[(ids[0], ids[1]), (ids[2], ids[2]), (ids[3], ids[-1])]]
 
         # then both hold the same rows, and the parts' stage has its key
         whole = _whole_stage(900001)
@@ -234,3 +244,54 @@ def test_a_part_that_fails_fails_the_start_and_leaves_no_stage(settings, monkeyp
     run = PipelineRun.objects.get()
     assert run.status == "failed"
     assert not stage.stage_exists(run_id=run.pk)
+
+
+def test_an_interrupted_parallel_run_starts_no_more_chunks(settings, monkeypatch):
+    # given six chunks, the first of which is interrupted (Ctrl-C) while it computes
+    settings.ANALYTICS_CHUNK_SIZE = 1
+    for _ in range(6):
+        paid_invoice(CustomerFactory(), issued=AS_OF - datetime.timedelta(days=30))
+    real = compute.chunk_frame
+    first = Customer.objects.order_by("pk").first().pk
+
+    def interrupted(**kwargs):
+        if kwargs["first_id"] == first:
+            raise KeyboardInterrupt
+        return real(**kwargs)
+
+    monkeypatch.setattr(compute, "chunk_frame", interrupted)
+
+    # when run with two jobs
+    with pytest.raises(KeyboardInterrupt):
+        pipeline_run_execute(as_of=AS_OF, jobs=2)
+
+    # then the chunks queued behind it were not started, and no job thread is left
+    untouched = PipelineChunk.objects.filter(status="pending", attempts=0).count()
+    assert untouched >= 3
+    assert not [t for t in threading.enumerate() if t.name.startswith("analytics-chunk")]
+
+
+def test_an_interrupted_stage_build_fails_the_run_and_drops_the_stage(settings, monkeypatch):
+    # given two chunks, and the second part of the stage interrupted (Ctrl-C)
+    settings.ANALYTICS_CHUNK_SIZE = 1
+    for _ in range(2):
+        paid_invoice(CustomerFactory(), issued=AS_OF - datetime.timedelta(days=30))
+    last = Customer.objects.order_by("-pk").first().pk
+    real = queries.customer_aggregates
+
+    def interrupted(**kwargs):
+        if kwargs["first_id"] == last:
+            raise KeyboardInterrupt
+        return real(**kwargs)
+
+    monkeypatch.setattr(queries, "customer_aggregates", interrupted)
+
+    # when the start builds the stage in two parts
+    with pytest.raises(KeyboardInterrupt):
+        pipeline_run_start(as_of=AS_OF, jobs=2)
+
+    # then the run is failed, not left running, and its stage is gone
+    run = PipelineRun.objects.get()
+    assert run.status == "failed"
+    assert not stage.stage_exists(run_id=run.pk)
+    assert not [t for t in threading.enumerate() if t.name.startswith("analytics-stage")]

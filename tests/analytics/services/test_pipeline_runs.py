@@ -214,11 +214,9 @@ def test_command_runs_in_process_and_reports():
     _customers_with_history(2)
     out = StringIO()
 
-    # when (one job: this test's data are in its own open transaction, which other
-    # connections cannot see; parallel jobs are tested on PostgreSQL with committed data)
-    call_command(
-        "analytics_run", "--as-of", AS_OF.isoformat(), "--jobs", "1", stdout=out, stderr=StringIO()
-    )
+    # when (inside this test's transaction the default is one job: other connections could
+    # not see its rows; parallel jobs are tested on PostgreSQL with committed data)
+    call_command("analytics_run", "--as-of", AS_OF.isoformat(), stdout=out, stderr=StringIO())
 
     # then
     run = PipelineRun.objects.get()
@@ -232,6 +230,29 @@ def test_command_refuses_fewer_than_one_job(jobs):
 
     with pytest.raises(CommandError, match="jobs must be at least 1"):
         call_command("analytics_run", "--jobs", jobs, stdout=StringIO(), stderr=StringIO())
+    assert PipelineRun.objects.count() == 0
+
+
+def test_command_refuses_more_jobs_than_connections_allow():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="jobs must be at most 32 \\(got 33\\)"):
+        call_command("analytics_run", "--jobs", "33", stdout=StringIO(), stderr=StringIO())
+    assert PipelineRun.objects.count() == 0
+
+
+def test_parallel_jobs_inside_a_transaction_are_refused_with_the_reason():
+    from django.db import connection
+
+    from crm.exceptions import ApplicationError
+
+    if connection.vendor != "postgresql":
+        pytest.skip("on SQLite parallel jobs are refused for SQLite's single writer")
+    # this test runs inside a transaction: other connections could not see the run
+    with pytest.raises(ApplicationError, match="cannot run inside a transaction") as raised:
+        pipeline_run_execute(as_of=AS_OF, jobs=2)
+    assert raised.value.code == "jobs_in_transaction"
+    assert pipeline_jobs_default() == 1
     assert PipelineRun.objects.count() == 0
 
 
