@@ -73,6 +73,9 @@ class Invoice(TimeStampedModel):
         max_digits=24,
         decimal_places=2,
         default=0,
+        # Also the column's default in the database: processes of the release before
+        # migration 0015 insert invoices without this column while a deploy rolls out.
+        db_default=0,
         editable=False,
         help_text=_(
             "Sum over the active allocations of amount × days applied after the due date; "

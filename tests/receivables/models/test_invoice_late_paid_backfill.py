@@ -87,3 +87,26 @@ def test_the_backfill_overwrites_a_wrong_figure_and_is_repeatable():
 def test_a_database_without_a_backfill_is_refused_by_name():
     with pytest.raises(NotSupportedError, match="for the mysql database"):
         migration.late_paid_backfill_sql("mysql")
+
+
+def test_a_row_inserted_without_the_figure_gets_zero_as_an_older_release_would_insert_it():
+    # given an invoice row copied by hand without the new column (what the release before
+    # migration 0015 sends while a deploy rolls out)
+    invoice = InvoiceFactory()
+    columns = [
+        field.column
+        for field in Invoice._meta.concrete_fields
+        if not field.primary_key and field.name not in {"late_paid_amount_days", "number"}
+    ]
+    quoted = ", ".join(connection.ops.quote_name(column) for column in columns)
+    table = connection.ops.quote_name(Invoice._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({quoted}, number)"  # noqa: S608 - names from model metadata
+            f" SELECT {quoted}, %s FROM {table} WHERE id = %s",
+            ["OLD-RELEASE-1", invoice.pk],
+        )
+
+    # then the database fills it with zero
+    copied = Invoice.objects.get(number="OLD-RELEASE-1")
+    assert copied.late_paid_amount_days == Decimal("0.00")
