@@ -154,17 +154,22 @@ def ledger_drift_list(*, batch_size: int = 5000) -> list[Drift]:
 
 @transaction.atomic
 def ledger_drift_repair(*, drift: list[Drift]) -> int:
-    """Rewrite the drifting rows from their recomputation; returns rows fixed."""
+    """Rewrite the drifting rows from their recomputation; returns rows fixed.
+
+    The rows are locked first (payments, then invoices, as the allocation
+    services lock them), and recomputed by a later statement: a statement that
+    waits for a lock still reads the allocations as they were when it began,
+    so recomputing in the locking statement missed an allocation committed
+    while it waited, and wrote stale amounts over it.
+    """
     invoice_ids = sorted({d.object_id for d in drift if d.kind == "invoice"})
     payment_ids = sorted({d.object_id for d in drift if d.kind == "payment"})
-    for payment in (
-        _payments_with_recomputed().select_for_update().filter(pk__in=payment_ids).order_by("pk")
-    ):
+    list(Payment.objects.select_for_update().filter(pk__in=payment_ids).order_by("pk").values("pk"))
+    list(Invoice.objects.select_for_update().filter(pk__in=invoice_ids).order_by("pk").values("pk"))
+    for payment in _payments_with_recomputed().filter(pk__in=payment_ids).order_by("pk"):
         payment.amount_allocated = quantize(payment.allocated_now, payment.currency)
         payment.save(update_fields=["amount_allocated", "updated_at"])
-    for invoice in (
-        _invoices_with_recomputed().select_for_update().filter(pk__in=invoice_ids).order_by("pk")
-    ):
+    for invoice in _invoices_with_recomputed().filter(pk__in=invoice_ids).order_by("pk"):
         _normalise_invoice(invoice)
         invoice.amount_paid = invoice.paid_now
         invoice.amount_credited = invoice.credited_now
