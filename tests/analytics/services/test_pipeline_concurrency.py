@@ -4,6 +4,7 @@ the figures of a run with one."""
 
 import datetime
 import threading
+from decimal import Decimal
 from functools import partial
 from io import StringIO
 
@@ -11,7 +12,14 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from analytics.models import CustomerMetrics, PipelineChunk, PipelineRun, TierChange, TierRule
+from analytics.models import (
+    CustomerMetrics,
+    FxRate,
+    PipelineChunk,
+    PipelineRun,
+    TierChange,
+    TierRule,
+)
 from analytics.pipeline import compute, queries, stage
 from analytics.pipeline.config import PipelineConfig
 from analytics.pipeline.rates import fx_rates_as_of
@@ -22,8 +30,10 @@ from analytics.services.pipeline import (
     pipeline_run_start,
 )
 from customers.models import Customer
+from receivables.services import allocation_create
 from tests.analytics.conftest import AS_OF, open_invoice, paid_invoice
 from tests.factories.customers import CustomerFactory
+from tests.factories.receivables import PaymentFactory
 from tests.support.concurrency import run_concurrently
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -158,6 +168,13 @@ def test_the_command_runs_one_job_per_cpu_by_default_on_postgresql(monkeypatch):
     assert "succeeded, 2 customers" in out.getvalue()
 
 
+def _columns(run_id: int, *names: str) -> list[tuple]:
+    table = stage.stage_table(run_id)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT customer_id, {', '.join(names)} FROM {table}")  # noqa: S608
+        return cursor.fetchall()
+
+
 def _whole_stage(run_id: int) -> list[tuple]:
     table = stage.stage_table(run_id)
     with connection.cursor() as cursor:
@@ -171,6 +188,18 @@ def test_a_stage_built_in_parts_at_once_equals_the_stage_built_whole(monkeypatch
     for index, customer in enumerate(customers[:4]):
         paid_invoice(customer, issued=AS_OF - datetime.timedelta(days=60 + index), days_late=index)
         open_invoice(customer, issued=AS_OF - datetime.timedelta(days=45), total="120.50")
+    # a payment applied 12 days late, and a customer in euros with a rate
+    late = open_invoice(customers[0], issued=AS_OF - datetime.timedelta(days=80), total="300.00")
+    allocation_create(
+        payment=PaymentFactory(customer=customers[0], amount=Decimal("300.00")),
+        invoice=late,
+        amount="300.00",
+        allocated_on=late.due_date + datetime.timedelta(days=12),
+    )
+    euros = CustomerFactory(currency="EUR")
+    open_invoice(euros, issued=AS_OF - datetime.timedelta(days=20), total="80.00")
+    FxRate.objects.create(date=AS_OF, currency="EUR", rate="1.0833333333")
+    customers.append(euros)
     ids = [customer.pk for customer in customers]
     config = PipelineConfig.from_settings()
     arguments = {
@@ -202,7 +231,9 @@ def test_a_stage_built_in_parts_at_once_equals_the_stage_built_whole(monkeypatch
 
         # then both hold the same rows, and the parts' stage has its key
         whole = _whole_stage(900001)
-        assert len(whole) == 5
+        assert len(whole) == 6
+        paid_late = dict(_columns(900001, "paid_late_amount_days"))
+        assert paid_late[customers[0].pk] == Decimal("3600.00")  # 300.00 x 12 days
         assert _whole_stage(900002) == whole
         with connection.cursor() as cursor:
             cursor.execute(
