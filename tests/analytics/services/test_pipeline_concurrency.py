@@ -39,6 +39,15 @@ from tests.support.concurrency import run_concurrently
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
+def _customers_one_per_chunk(settings, count: int) -> list:
+    """``count`` customers with an invoice each, planned one per chunk."""
+    settings.ANALYTICS_CHUNK_SIZE = 1
+    customers = [CustomerFactory() for _ in range(count)]
+    for customer in customers:
+        paid_invoice(customer, issued=AS_OF - datetime.timedelta(days=30))
+    return customers
+
+
 def test_the_same_chunk_processed_twice_concurrently_is_written_once():
     # given a run of one chunk whose customers will all change tier
     assert connection.vendor == "postgresql"
@@ -66,9 +75,7 @@ def test_the_same_chunk_processed_twice_concurrently_is_written_once():
 
 def test_two_chunks_of_a_run_are_computed_at_the_same_time(settings, monkeypatch):
     # given a run of two chunks, whose computation waits until both chunks are inside it
-    settings.ANALYTICS_CHUNK_SIZE = 1
-    for _ in range(2):
-        paid_invoice(CustomerFactory(), issued=AS_OF - datetime.timedelta(days=30))
+    _customers_one_per_chunk(settings, 2)
     run = pipeline_run_start(as_of=AS_OF)
     both_inside = threading.Barrier(2)
     real = compute.chunk_frame
@@ -118,11 +125,7 @@ def test_a_run_with_several_jobs_writes_what_a_run_with_one_writes(settings):
 
 def test_a_failing_chunk_among_parallel_jobs_leaves_the_others_done(settings, monkeypatch):
     # given three chunks of one customer each, the second of which fails
-    settings.ANALYTICS_CHUNK_SIZE = 1
-    customers = []
-    for _ in range(3):
-        customers.append(CustomerFactory())
-        paid_invoice(customers[-1], issued=AS_OF - datetime.timedelta(days=30))
+    customers = _customers_one_per_chunk(settings, 3)
     real = compute.chunk_frame
 
     def failing(**kwargs):
@@ -248,9 +251,7 @@ def test_a_stage_built_in_parts_at_once_equals_the_stage_built_whole(monkeypatch
 
 def test_a_part_that_fails_fails_the_start_and_leaves_no_stage(settings, monkeypatch):
     # given two chunks, and a second part whose statement is broken
-    settings.ANALYTICS_CHUNK_SIZE = 1
-    for _ in range(2):
-        paid_invoice(CustomerFactory(), issued=AS_OF - datetime.timedelta(days=30))
+    _customers_one_per_chunk(settings, 2)
     real = queries.customer_aggregates
 
     last = Customer.objects.order_by("-pk").first().pk
@@ -279,9 +280,7 @@ def test_a_part_that_fails_fails_the_start_and_leaves_no_stage(settings, monkeyp
 
 def test_an_interrupted_parallel_run_starts_no_more_chunks(settings, monkeypatch):
     # given six chunks, the first of which is interrupted (Ctrl-C) while it computes
-    settings.ANALYTICS_CHUNK_SIZE = 1
-    for _ in range(6):
-        paid_invoice(CustomerFactory(), issued=AS_OF - datetime.timedelta(days=30))
+    _customers_one_per_chunk(settings, 6)
     real = compute.chunk_frame
     first = Customer.objects.order_by("pk").first().pk
 
@@ -304,9 +303,7 @@ def test_an_interrupted_parallel_run_starts_no_more_chunks(settings, monkeypatch
 
 def test_an_interrupted_stage_build_fails_the_run_and_drops_the_stage(settings, monkeypatch):
     # given two chunks, and the second part of the stage interrupted (Ctrl-C)
-    settings.ANALYTICS_CHUNK_SIZE = 1
-    for _ in range(2):
-        paid_invoice(CustomerFactory(), issued=AS_OF - datetime.timedelta(days=30))
+    _customers_one_per_chunk(settings, 2)
     last = Customer.objects.order_by("-pk").first().pk
     real = queries.customer_aggregates
 
