@@ -10,7 +10,8 @@ Only table and column names from model metadata are ever interpolated.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -20,6 +21,8 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.utils import CursorWrapper
 
 M = TypeVar("M", bound=models.Model)
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 @contextmanager
@@ -142,3 +145,31 @@ def insert_unless_exists(instance: models.Model, *, unique_fields: Sequence[str]
     instance._state.adding = False
     instance._state.db = db.alias
     return True
+
+
+def each_on_own_connection(
+    function: Callable[[T], R], items: Iterable[T], *, workers: int, name: str
+) -> Iterator[tuple[T, R]]:
+    """Call ``function`` on each item, ``workers`` at a time, each call on a thread with
+    its own database connection (closed after the call); yields (item, result) as the
+    calls finish, on the calling thread.
+
+    The first call that raises stops the iteration with its error; so does an
+    interruption (Ctrl-C). Either way the calls not started are not started,
+    and those running are waited for (each ends its own transaction). The
+    calls only see what is committed: not for use inside a transaction.
+    """
+
+    def call(item: T) -> R:
+        try:
+            return function(item)
+        finally:
+            connections.close_all()  # this thread's connections only
+
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
+    try:
+        pending = {pool.submit(call, item): item for item in items}
+        for done in as_completed(pending):
+            yield pending[done], done.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

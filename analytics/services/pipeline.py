@@ -15,11 +15,10 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import date, datetime, timedelta
 from itertools import pairwise
 
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,6 +31,7 @@ from analytics.pipeline.queries import Window
 from analytics.pipeline.rates import fx_rates_as_of
 from analytics.pipeline.stage import stage_create, stage_drop, stage_drop_orphans, stage_ensure
 from analytics.services.digests import tier_change_digests_send
+from crm.db import each_on_own_connection
 from crm.exceptions import ApplicationError, NotFound
 from customers.models import Customer
 
@@ -356,25 +356,16 @@ def pipeline_run_execute(
             if on_chunk is not None:
                 on_chunk(chunk)
     else:
-        pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="analytics-chunk")
-        try:
-            pending = {pool.submit(_chunk_process_on_thread, chunk.pk): chunk for chunk in chunks}
-            for done in as_completed(pending):
-                done.result()
-                if on_chunk is not None:
-                    on_chunk(pending[done])
-        finally:
-            # Interrupted (Ctrl-C): the chunks not started are not started; those running
-            # finish their transaction. Otherwise every chunk is done already.
-            pool.shutdown(wait=True, cancel_futures=True)
+        processed = each_on_own_connection(
+            lambda chunk: _chunk_process_recorded(chunk.pk),
+            chunks,
+            workers=jobs,
+            name="analytics-chunk",
+        )
+        for chunk, _ in processed:
+            if on_chunk is not None:
+                on_chunk(chunk)
     return pipeline_run_finalize(run_id=run.pk)
-
-
-def _chunk_process_on_thread(chunk_id: int) -> None:
-    try:
-        _chunk_process_recorded(chunk_id)
-    finally:
-        connections.close_all()  # this thread's connections only
 
 
 def pipeline_run_is_complete(*, run_id: int, max_attempts: int) -> bool:

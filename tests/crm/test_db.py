@@ -148,3 +148,64 @@ def test_while_queries_are_logged_the_prepared_cursor_logs_each_statement_with_i
     # then it went through Django's cursor wrapper: counted, logged with the value
     assert found == profile.pk
     assert f"WHERE p.id = {profile.pk}" in captured.captured_queries[0]["sql"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_each_on_own_connection_runs_the_calls_on_threads_and_closes_their_connections():
+    import threading
+
+    from crm.db import each_on_own_connection
+
+    # given calls that report their thread and their connection's backend
+    def backend(item: int) -> tuple[int, str, int]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            return item * 10, threading.current_thread().name, cursor.fetchone()[0]
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        own = cursor.fetchone()[0]
+
+    # when
+    results = dict(each_on_own_connection(backend, [1, 2, 3], workers=2, name="test-each"))
+
+    # then every item was answered, off this thread and connection, and no thread is left
+    assert {item: value for item, (value, _, _) in results.items()} == {1: 10, 2: 20, 3: 30}
+    assert all(thread.startswith("test-each") for _, thread, _ in results.values())
+    assert own not in {pid for _, _, pid in results.values()}
+    assert not [t for t in threading.enumerate() if t.name.startswith("test-each")]
+    pids = [pid for _, _, pid in results.values()]
+    for _ in range(50):  # a closed backend leaves pg_stat_activity within moments
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT COUNT(*) FROM pg_stat_activity WHERE pid = ANY(%s)", [pids])
+            if cursor.fetchone()[0] == 0:
+                break
+        threading.Event().wait(0.05)
+    else:
+        pytest.fail(f"the calls' connections {pids} are still open")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_each_on_own_connection_stops_at_the_first_error_and_starts_nothing_more():
+    import threading
+
+    from crm.db import each_on_own_connection
+
+    started = []
+    lock = threading.Lock()
+
+    def failing_first(item: int) -> int:
+        with lock:
+            started.append(item)
+        if item == 0:
+            raise ValueError("item 0 is broken")
+        threading.Event().wait(0.2)
+        return item
+
+    with pytest.raises(ValueError, match="item 0 is broken"):
+        for _ in each_on_own_connection(failing_first, range(20), workers=2, name="test-stop"):
+            pass
+    assert len(started) < 20
+    assert not [t for t in threading.enumerate() if t.name.startswith("test-stop")]
