@@ -10,6 +10,11 @@ def payment_lock(*, payment_id: int) -> Payment:
     return Payment.objects.select_for_update().get(pk=payment_id)
 
 
+def payments_lock(*, payment_ids: list[int]) -> dict[int, Payment]:
+    payments = list(Payment.objects.select_for_update().filter(pk__in=payment_ids).order_by("pk"))
+    return {payment.pk: payment for payment in payments}
+
+
 def invoice_lock(*, invoice_id: int) -> Invoice:
     return Invoice.objects.select_for_update().get(pk=invoice_id)
 

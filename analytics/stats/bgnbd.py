@@ -131,8 +131,7 @@ def fit(
 
     def objective(log_params: np.ndarray) -> float:
         params = BgNbdParameters(*(float(v) for v in np.exp(log_params)))
-        value = -np.sum(log_likelihood(params, x, t_x, age)) / n
-        return float(value) if np.isfinite(value) else 1e300
+        return -np.sum(log_likelihood(params, x, t_x, age)) / n
 
     initial = np.log([first.r, first.alpha, first.a, first.b])
     best = minimise_negative_log_likelihood(

@@ -117,8 +117,7 @@ def fit(x: np.ndarray, m: np.ndarray) -> GammaGammaParameters:
 
     def objective(log_params: np.ndarray) -> float:
         p, q, gamma = np.exp(log_params)
-        value = -np.sum(log_likelihood(GammaGammaParameters(p, q, gamma), x, scaled)) / n
-        return float(value) if np.isfinite(value) else 1e300
+        return -np.sum(log_likelihood(GammaGammaParameters(p, q, gamma), x, scaled)) / n
 
     initial = np.log([1.0, 2.0, 1.0])
     best = minimise_negative_log_likelihood(

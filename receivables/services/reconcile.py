@@ -21,6 +21,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from crm.money import quantize
+from receivables.lock_objects import invoices_lock, payments_lock
 from receivables.models import Allocation, CreditNote, Invoice, InvoiceStatus, Payment, WriteOff
 from receivables.services._amounts import invoice_refresh_amounts
 from receivables.services.balances import balance_drift, customer_balances_refresh
@@ -164,8 +165,8 @@ def ledger_drift_repair(*, drift: list[Drift]) -> int:
     """
     invoice_ids = sorted({d.object_id for d in drift if d.kind == "invoice"})
     payment_ids = sorted({d.object_id for d in drift if d.kind == "payment"})
-    list(Payment.objects.select_for_update().filter(pk__in=payment_ids).order_by("pk").values("pk"))
-    list(Invoice.objects.select_for_update().filter(pk__in=invoice_ids).order_by("pk").values("pk"))
+    payments_lock(payment_ids=payment_ids)
+    invoices_lock(invoice_ids=invoice_ids)
     for payment in _payments_with_recomputed().filter(pk__in=payment_ids).order_by("pk"):
         payment.amount_allocated = quantize(payment.allocated_now, payment.currency)
         payment.save(update_fields=["amount_allocated", "updated_at"])
