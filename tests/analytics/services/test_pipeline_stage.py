@@ -203,6 +203,51 @@ def test_money_in_several_currencies_is_converted_exactly_in_sql():
     assert CustomerMetrics.objects.get(customer=customer).revenue_net == Decimal("461.11")
 
 
+def test_a_customer_billed_in_two_currencies_has_every_invoice_figure_of_both():
+    # given a customer with a USD invoice paid 5 days late, and in EUR one paid 10 days
+    # late and one open 20 days past due; beside it a customer billed in EUR only
+    rate = Decimal("1.0833333333")
+    FxRate.objects.create(date=AS_OF, currency="EUR", rate=str(rate))
+    mixed = CustomerFactory(currency="USD")
+    paid_invoice(mixed, issued=AS_OF - datetime.timedelta(days=100), days_late=5)
+    euro_paid = paid_invoice(
+        mixed, issued=AS_OF - datetime.timedelta(days=60), days_late=10, total="200", cost="150"
+    )
+    euro_open = open_invoice(
+        mixed, issued=AS_OF - datetime.timedelta(days=50), total="300", cost="100"
+    )
+    type(euro_open).objects.filter(pk__in=[euro_paid.pk, euro_open.pk]).update(currency="EUR")
+    single = CustomerFactory(currency="EUR")
+    alone = paid_invoice(single, issued=AS_OF - datetime.timedelta(days=60), total="200", cost="50")
+    type(alone).objects.filter(pk=alone.pk).update(currency="EUR")
+
+    # when
+    run = pipeline_run_start(as_of=AS_OF)
+
+    # then each figure adds both currencies, the euros converted
+    columns = [
+        "invoices_all", "invoices_12m", "max_days_past_due", "margin_all", "revenue_12m",
+        "cogs_12m", "late_amount_days", "paid_total_12m", "open_late_amount_days", "fx_missing",
+    ]  # fmt: skip
+    rows = {row[0]: row[1:] for row in _stage_rows(run.pk, *columns)}
+    expected = [
+        3, 3, 20,
+        400 + 250 * rate, 1000 + 500 * rate, 600 + 250 * rate,
+        5 * 1000 + 10 * 200 * rate, 1000 + 200 * rate, 20 * 300 * rate, None,
+    ]  # fmt: skip
+    assert _exact_or_close(rows[mixed.pk]) == _exact_or_close(expected)
+    assert _exact_or_close(rows[single.pk][:5]) == _exact_or_close(
+        [1, 1, 0, 150 * rate, 200 * rate]
+    )
+
+
+def _exact_or_close(values) -> list:
+    """Money exact on PostgreSQL; SQLite sums REALs, compared to the cent."""
+    if dialect.is_postgresql():
+        return list(values)
+    return [round(float(v), 2) if isinstance(v, (int, float, Decimal)) else v for v in values]
+
+
 def test_a_currency_without_a_rate_leaves_only_that_customers_money_empty():
     # given one customer with a GBP invoice (no GBP rate) besides USD, and one in USD only
     mixed = CustomerFactory(currency="USD")
