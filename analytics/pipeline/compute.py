@@ -15,7 +15,8 @@ import pandas as pd
 from django.utils.translation import gettext as _
 
 from analytics.models import ClvMethod
-from analytics.pipeline.config import WEEKS_PER_MONTH, PipelineConfig
+from analytics.pipeline.config import PipelineConfig
+from analytics.pipeline.expectations import expectations
 from analytics.pipeline.portfolio import (
     bgnbd_parameters,
     derive,
@@ -110,17 +111,13 @@ def _clv(customers: pd.DataFrame, config: PipelineConfig, parameters: dict) -> N
         rows = has_invoices
         alive_rows = bgnbd.probability_alive(fitted, x[rows], t_x[rows], age[rows])
         # The expectation given alive depends on (x, age) only: computed once per distinct
-        # pair (a third fewer than customers in a chunk of the demo portfolio).
-        pairs, positions = np.unique(
-            np.column_stack([x[rows], age[rows]]), axis=0, return_inverse=True
-        )
-        positions = positions.reshape(-1)
-        cumulative = np.zeros((horizon + 1, int(rows.sum())))
-        for month in range(1, horizon + 1):
-            if_alive = bgnbd.expected_transactions_if_alive(
-                fitted, month * WEEKS_PER_MONTH, pairs[:, 0], pairs[:, 1]
+        # pair and kept for the process's next chunks.
+        cumulative = (
+            expectations.cumulative(
+                fitted, horizon, x[rows], customers["age_days"].to_numpy(dtype=float)[rows]
             )
-            cumulative[month] = if_alive[positions] * alive_rows
+            * alive_rows
+        )
         per_month = np.diff(cumulative, axis=0)
         mean_margin = customers["mean_margin"].to_numpy(dtype=float)[rows]
         invoices = customers["invoices_all"].to_numpy(dtype=float)[rows]
