@@ -48,10 +48,18 @@ def derive(customers: pd.DataFrame) -> pd.DataFrame:
 
 
 def portfolio_pass(
-    *, config: PipelineConfig, window: Window, run_id: int, seed: int
+    *,
+    config: PipelineConfig,
+    window: Window,
+    run_id: int,
+    seed: int,
+    summary: pd.DataFrame | None = None,
 ) -> tuple[dict, list[str]]:
-    """Fit the portfolio's parameters on the run's stage; returns (parameters, problems)."""
-    portfolio = derive(stage_summary(run_id=run_id))
+    """Fit the portfolio's parameters on the run's stage; returns (parameters, problems).
+
+    ``summary``: the stage's :func:`stage_summary` when already read (by the stage's parts).
+    """
+    portfolio = derive(summary if summary is not None else stage_summary(run_id=run_id))
     missing = sorted(
         {currency for currencies in portfolio["fx_missing"] for currency in currencies}
     )

@@ -26,6 +26,7 @@ Only table names built here from run ids are interpolated into SQL.
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 
 import pandas as pd
 from django.db import connection, transaction
@@ -59,6 +60,14 @@ def stage_exists(*, run_id: int) -> bool:
         return bool(cursor.fetchone()[0])
 
 
+@dataclass(frozen=True)
+class StageBuilt:
+    problems: list[str]
+    # Every customer's row of :func:`stage_summary`, when the parts read it as they
+    # finished (at once, each on its connection); None: read it from the stage.
+    summary: pd.DataFrame | None = None
+
+
 def stage_create(
     *,
     run_id: int,
@@ -68,8 +77,8 @@ def stage_create(
     first_id: int,
     last_id: int,
     parts: list[tuple[int, int]] | None = None,
-) -> list[str]:
-    """(Re)build the stage of the run for customer ids [first_id, last_id]; returns the problems met.
+) -> StageBuilt:
+    """(Re)build the stage of the run for customer ids [first_id, last_id], with the problems met.
 
     ``parts`` (PostgreSQL, outside a transaction) splits the range into id ranges
     built at once, each on its own connection; they must cover [first_id, last_id].
@@ -89,7 +98,7 @@ def stage_create(
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
         cursor.execute(f"CREATE {unlogged}TABLE {table} AS {statement.sql}", statement.params)
         _add_key(cursor, run_id)
-    return statement.problems
+    return StageBuilt(problems=statement.problems)
 
 
 def _tune(cursor) -> None:
@@ -119,11 +128,14 @@ def _add_key(cursor, run_id: int) -> None:
 
 def _create_in_parts(
     *, run_id: int, config: PipelineConfig, window: Window, rates: dict, parts: list
-) -> list[str]:
+) -> StageBuilt:
     """The stage as an empty table, then each id range inserted on its own connection at once.
 
-    Each part commits on its own; if one fails the error is raised and the
-    caller drops the stage (a run's start drops it on any failure).
+    Each part commits on its own, then reads back its customers' summary: read
+    whole after the parts, the summary took 0.22 s on one core (100,000
+    customers; most of it PostgreSQL converting numbers to text). If one part
+    fails the error is raised and the caller drops the stage (a run's start
+    drops it on any failure).
     """
     table = connection.ops.quote_name(stage_table(run_id))
     empty = queries.customer_aggregates(
@@ -133,7 +145,7 @@ def _create_in_parts(
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
         cursor.execute(f"CREATE UNLOGGED TABLE {table} AS {empty.sql} WITH NO DATA", empty.params)
 
-    def insert(bounds: tuple[int, int]) -> None:
+    def insert(bounds: tuple[int, int]) -> pd.DataFrame:
         statement = queries.customer_aggregates(
             window=window, config=config, rates=rates, first_id=bounds[0], last_id=bounds[1]
         )
@@ -146,12 +158,15 @@ def _create_in_parts(
             cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
             cursor.execute("SET LOCAL enable_hashagg = on")
             cursor.execute(f"INSERT INTO {table} {statement.sql}", statement.params)
+        return stage_summary(run_id=run_id, first_id=bounds[0], last_id=bounds[1])
 
-    for _ in each_on_own_connection(insert, parts, workers=len(parts), name="analytics-stage"):
-        pass
+    summaries = dict(
+        each_on_own_connection(insert, parts, workers=len(parts), name="analytics-stage")
+    )
     with transaction.atomic(), connection.cursor() as cursor:
         _add_key(cursor, run_id)
-    return empty.problems
+    summary = pd.concat([summaries[bounds] for bounds in sorted(summaries)])
+    return StageBuilt(problems=empty.problems, summary=summary)
 
 
 def stage_drop(*, run_id: int) -> None:
@@ -252,13 +267,18 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def stage_summary(*, run_id: int) -> pd.DataFrame:
-    """Every customer of the run: counts, days and float money (for the portfolio's fits)."""
+def stage_summary(
+    *, run_id: int, first_id: int | None = None, last_id: int | None = None
+) -> pd.DataFrame:
+    """Every customer of the run (or of an id range): counts, days and float money (for the
+    portfolio's fits)."""
     expressions, names = _stage_columns("s")
     table = connection.ops.quote_name(stage_table(run_id))
-    return _typed(
-        _read(f"SELECT {', '.join(expressions)} FROM {table} s ORDER BY s.customer_id", [], names)
-    )
+    where, params = "", []
+    if first_id is not None and last_id is not None:
+        where, params = "WHERE s.customer_id BETWEEN %s AND %s", [first_id, last_id]
+    sql = f"SELECT {', '.join(expressions)} FROM {table} s {where} ORDER BY s.customer_id"
+    return _typed(_read(sql, params, names))
 
 
 def stage_chunk(*, run_id: int, first_id: int, last_id: int) -> pd.DataFrame:

@@ -134,7 +134,7 @@ def pipeline_run_start(
         window = Window.trailing(as_of, config.window_days)
         pipeline_runs_abandon_stale()
         stage_drop_orphans()
-        problems = stage_create(
+        stage = stage_create(
             run_id=run.pk,
             config=config,
             window=window,
@@ -145,9 +145,13 @@ def pipeline_run_start(
             parts=_stage_parts(chunks, jobs),
         )
         parameters, portfolio_problems = portfolio_pass(
-            config=config, window=window, run_id=run.pk, seed=as_of.toordinal()
+            config=config,
+            window=window,
+            run_id=run.pk,
+            seed=as_of.toordinal(),
+            summary=stage.summary,
         )
-        problems = [*portfolio_problems, *problems]
+        problems = [*portfolio_problems, *stage.problems]
     except BaseException as error:  # interrupted too: no stage or run left half-started
         stage_drop(run_id=run.pk)
         PipelineRun.objects.filter(pk=run.pk).update(

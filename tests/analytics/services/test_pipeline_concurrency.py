@@ -8,6 +8,7 @@ from decimal import Decimal
 from functools import partial
 from io import StringIO
 
+import pandas as pd
 import pytest
 from django.core.management import call_command
 from django.db import connection
@@ -224,13 +225,19 @@ def test_a_stage_built_in_parts_at_once_equals_the_stage_built_whole(monkeypatch
 
     # when it is built whole, then in three parts on three connections
     try:
-        stage.stage_create(run_id=900001, **arguments)
-        stage.stage_create(
+        built_whole = stage.stage_create(run_id=900001, **arguments)
+        built_in_parts = stage.stage_create(
             run_id=900002,
             parts=[(ids[0], ids[1]), (ids[2], ids[2]), (ids[3], ids[-1])],
             **arguments,
         )
         assert in_parts == [[(ids[0], ids[1]), (ids[2], ids[2]), (ids[3], ids[-1])]]
+
+        # and the parts read every customer's summary as they finished, in customer order,
+        # the same as read from the stage afterwards (built whole, it is read afterwards)
+        assert built_whole.summary is None
+        pd.testing.assert_frame_equal(built_in_parts.summary, stage.stage_summary(run_id=900001))
+        assert list(built_in_parts.summary.index) == ids
 
         # then both hold the same rows, and the parts' stage has its key
         whole = _whole_stage(900001)
