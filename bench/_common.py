@@ -49,6 +49,7 @@ class Result:
     scale: str
     figures: list[Figure]
     details: dict = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # printed under the figures
 
 
 def _git_commit() -> str:
@@ -80,6 +81,7 @@ def save(result: Result) -> Path:
         },
         "figures": [{**asdict(f), "ratio": f.ratio} for f in result.figures],
         "details": result.details,
+        "notes": result.notes,
     }
     path.write_text(json.dumps(document, indent=2, default=str) + "\n")
     return path
@@ -105,3 +107,5 @@ def print_result(result: Result) -> None:
         if figure.target:
             line += f"   target {figure.target}"
         print(line)
+    for note in result.notes:
+        print(f"  {note}")

@@ -10,8 +10,10 @@ Only table and column names from model metadata are ever interpolated.
 
 from __future__ import annotations
 
+import multiprocessing
+import signal
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -173,3 +175,58 @@ def each_on_own_connection(
             yield pending[done], done.result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+# The function a forked child calls, set by the child's initializer (inherited, not pickled).
+_child_function: Callable[[Any], Any] | None = None
+
+
+def each_in_own_process(
+    function: Callable[[T], R], items: Iterable[T], *, workers: int, name: str
+) -> Iterator[tuple[T, R]]:
+    """Call ``function`` on each item, ``workers`` at a time, each call in a child process
+    forked from this one with its own database connection; yields (item, result) as the
+    calls finish, on the calling thread.
+
+    For calls whose Python work threads would take turns at (one interpreter lock):
+    each child has its own. Forked, the children start at once with the code, the
+    settings and ``function`` already loaded; this process's connections are closed
+    first so that no child shares one (each opens its own, closed after each call).
+    Items and results cross as pickles: pass ids, not model instances.
+
+    As :func:`each_on_own_connection`: the first call that raises stops the
+    iteration with its error, and so does Ctrl-C; the calls not started are not
+    started and those running are waited for (the children ignore Ctrl-C, so a call
+    finishes or fails as it would on its own). A child that dies (killed) raises
+    ``concurrent.futures.process.BrokenProcessPool``. Not inside a transaction, and
+    only where processes can fork (Linux, macOS).
+    """
+    if any(conn.in_atomic_block for conn in connections.all(initialized_only=True)):
+        raise RuntimeError("each_in_own_process cannot run inside a transaction")
+    connections.close_all()
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=_child_start,
+        initargs=(function, name),
+    )
+    try:
+        pending = {pool.submit(_child_call, item): item for item in items}
+        for done in as_completed(pending):
+            yield pending[done], done.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _child_start(function: Callable[[Any], Any], name: str) -> None:
+    global _child_function
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C stops
+    multiprocessing.current_process().name = f"{name}-{multiprocessing.current_process().pid}"
+    _child_function = function
+
+
+def _child_call(item: Any) -> Any:
+    try:
+        return _child_function(item)
+    finally:
+        connections.close_all()

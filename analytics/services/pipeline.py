@@ -6,7 +6,7 @@ customer's aggregates, once) and fits the portfolio's parameters;
 chunk is skipped, so a retried or twice-delivered task does no harm);
 ``pipeline_run_finalize`` settles the status, sends the tier digests and drops
 the stage. The management command runs them in-process (``jobs`` chunks at a
-time, each on its own thread and database connection); the Celery task fans
+time, each in its own process with its own database connection); the Celery task fans
 the chunks out as a chord.
 """
 
@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Iterator
+from concurrent.futures.process import BrokenProcessPool
 from datetime import date, datetime, timedelta
 from itertools import pairwise
 
@@ -31,7 +32,7 @@ from analytics.pipeline.queries import Window
 from analytics.pipeline.rates import fx_rates_as_of
 from analytics.pipeline.stage import stage_create, stage_drop, stage_drop_orphans, stage_ensure
 from analytics.services.digests import tier_change_digests_send
-from crm.db import each_on_own_connection
+from crm.db import each_in_own_process
 from crm.exceptions import ApplicationError, NotFound
 from customers.models import Customer
 
@@ -343,11 +344,14 @@ def pipeline_run_execute(
     """The whole pipeline in this process: start, every chunk, finalise.
 
     With ``jobs`` > 1 (PostgreSQL only) the stage is built in that many parts at
-    once, then that many chunks are processed at once,
-    each on a thread with its own database connection, as Celery workers would:
-    while one chunk waits for the database another computes. ``on_chunk`` is
-    still called on the calling thread. A chunk that raises is recorded as
-    failed and the others still run.
+    once (threads: the work is PostgreSQL's), then that many chunks are processed
+    at once, each in a process forked from this one with its own database
+    connection, as Celery workers would: a chunk's statistics are Python work,
+    which threads would take turns at (the chunks took 1.45-1.66 s in processes
+    against 1.74-1.93 s on threads, 100,000 customers, alternated three times).
+    ``on_chunk`` is still called in this process. A chunk that raises is recorded
+    as failed and the others still run; a job whose process dies fails its chunk
+    and those not started, and the run is finalised with them.
     """
     jobs = _jobs_checked(jobs)
     run = pipeline_run_start(as_of=as_of, last_customer_id=last_customer_id, jobs=jobs)
@@ -360,16 +364,33 @@ def pipeline_run_execute(
             if on_chunk is not None:
                 on_chunk(chunk)
     else:
-        processed = each_on_own_connection(
-            lambda chunk: _chunk_process_recorded(chunk.pk),
-            chunks,
-            workers=jobs,
-            name="analytics-chunk",
+        by_id = {chunk.pk: chunk for chunk in chunks}
+        processed = each_in_own_process(
+            _chunk_process_recorded, list(by_id), workers=jobs, name="analytics-chunk"
         )
-        for chunk, _ in processed:
-            if on_chunk is not None:
-                on_chunk(chunk)
+        try:
+            for chunk_id, _ in processed:
+                if on_chunk is not None:
+                    on_chunk(by_id[chunk_id])
+        except BrokenProcessPool as error:
+            _chunks_left_failed(run, error)
     return pipeline_run_finalize(run_id=run.pk)
+
+
+def _chunks_left_failed(run: PipelineRun, error: Exception) -> None:
+    """A job's process died (killed: out of memory, say): its chunk and those not started
+    are failed with the reason, and the run is finalised with them (retry them later)."""
+    logger.error("analytics run %s: a job's process died: %s", run.pk, error)
+    PipelineChunk.objects.filter(run=run).exclude(
+        status__in=[ChunkStatus.DONE, ChunkStatus.FAILED]
+    ).update(
+        status=ChunkStatus.FAILED,
+        error=(
+            "The process working on this run's chunks died (killed, out of memory?) before"
+            " it was done."
+        ),
+        finished_at=timezone.now(),
+    )
 
 
 def pipeline_run_is_complete(*, run_id: int, max_attempts: int) -> bool:

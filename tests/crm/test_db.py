@@ -209,3 +209,70 @@ def test_each_on_own_connection_stops_at_the_first_error_and_starts_nothing_more
             pass
     assert len(started) < 20
     assert not [t for t in threading.enumerate() if t.name.startswith("test-stop")]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_each_in_own_process_runs_the_calls_in_children_with_their_own_connections():
+    import multiprocessing
+    import os
+
+    from crm.db import each_in_own_process
+
+    # given calls that report their process and their connection's backend
+    def backend(item: int) -> tuple[int, int, int]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            return item * 10, os.getpid(), cursor.fetchone()[0]
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        own = cursor.fetchone()[0]
+
+    # when
+    results = dict(each_in_own_process(backend, [1, 2, 3], workers=2, name="test-each"))
+
+    # then every item was answered, in other processes on other connections, and no child
+    # is left; this process reconnects as it needs
+    assert {item: value for item, (value, _, _) in results.items()} == {1: 10, 2: 20, 3: 30}
+    assert os.getpid() not in {pid for _, pid, _ in results.values()}
+    assert own not in {backend_pid for _, _, backend_pid in results.values()}
+    assert not multiprocessing.active_children()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        assert cursor.fetchone() == (1,)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_each_in_own_process_stops_at_the_first_error_and_starts_nothing_more():
+    import multiprocessing
+    import time
+
+    from crm.db import each_in_own_process
+
+    started = multiprocessing.get_context("fork").Value("i", 0)
+
+    def failing_first(item: int) -> int:
+        with started.get_lock():
+            started.value += 1
+        if item == 0:
+            raise ValueError("item 0 is broken")
+        time.sleep(0.2)
+        return item
+
+    with pytest.raises(ValueError, match="item 0 is broken"):
+        for _ in each_in_own_process(failing_first, range(20), workers=2, name="test-stop"):
+            pass
+    assert started.value < 20
+    assert not multiprocessing.active_children()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_in_own_process_refuses_to_run_inside_a_transaction():
+    from django.db import transaction
+
+    from crm.db import each_in_own_process
+
+    with transaction.atomic(), pytest.raises(RuntimeError, match="inside a transaction"):
+        list(each_in_own_process(str, [1], workers=1, name="test-atomic"))

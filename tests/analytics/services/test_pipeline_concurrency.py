@@ -3,7 +3,10 @@ two chunks of one run do not wait for each other, an in-process run with several
 the figures of a run with one."""
 
 import datetime
+import multiprocessing
+import os
 import threading
+import time
 from decimal import Decimal
 from functools import partial
 from io import StringIO
@@ -286,26 +289,57 @@ def test_a_part_that_fails_fails_the_start_and_leaves_no_stage(settings, monkeyp
 
 
 def test_an_interrupted_parallel_run_starts_no_more_chunks(settings, monkeypatch):
-    # given six chunks, the first of which is interrupted (Ctrl-C) while it computes
-    _customers_one_per_chunk(settings, 6)
+    # given twelve chunks that take a moment each, and Ctrl-C once the first is done (here
+    # raised by the progress callback, which runs where the signal lands: this process)
+    _customers_one_per_chunk(settings, 12)
     real = compute.chunk_frame
-    first = Customer.objects.order_by("pk").first().pk
 
-    def interrupted(**kwargs):
-        if kwargs["first_id"] == first:
-            raise KeyboardInterrupt
+    def slow(**kwargs):
+        time.sleep(1.0)  # long beside the time the pool takes to hand out the next chunk
         return real(**kwargs)
 
-    monkeypatch.setattr(compute, "chunk_frame", interrupted)
+    monkeypatch.setattr(compute, "chunk_frame", slow)
+
+    def interrupt(chunk):
+        raise KeyboardInterrupt
 
     # when run with two jobs
     with pytest.raises(KeyboardInterrupt):
-        pipeline_run_execute(as_of=AS_OF, jobs=2)
+        pipeline_run_execute(as_of=AS_OF, jobs=2, on_chunk=interrupt)
 
-    # then the chunks queued behind it were not started, and no job thread is left
-    untouched = PipelineChunk.objects.filter(status="pending", attempts=0).count()
-    assert untouched >= 3
-    assert not [t for t in threading.enumerate() if t.name.startswith("analytics-chunk")]
+    # then the chunks already handed to the jobs finished (those running, and the few the
+    # process pool queues for them), the others were not started, and no job process is left
+    assert PipelineChunk.objects.filter(status="pending", attempts=0).count() >= 4
+    assert not PipelineChunk.objects.filter(status="running").exists()
+    assert not multiprocessing.active_children()
+
+
+def test_a_job_whose_process_dies_fails_its_chunks_and_the_run_is_finalised(settings, monkeypatch):
+    # given four chunks, the first of whose customers kills the process computing it
+    _customers_one_per_chunk(settings, 4)
+    real = compute.chunk_frame
+    first = Customer.objects.order_by("pk").first().pk
+
+    def killed(**kwargs):
+        if kwargs["first_id"] == first:
+            os._exit(9)  # as the out-of-memory killer would
+        time.sleep(0.2)
+        return real(**kwargs)
+
+    monkeypatch.setattr(compute, "chunk_frame", killed)
+
+    # when run with two jobs
+    run = pipeline_run_execute(as_of=AS_OF, jobs=2)
+
+    # then the run is settled, not left running: the killed chunk (and any not finished)
+    # failed with the reason, to be retried; no job process is left
+    assert run.status in {"partial", "failed"}
+    killed_chunk = run.chunks.get(first_customer_id=first)
+    assert killed_chunk.status == "failed"
+    assert "died" in killed_chunk.error
+    assert set(run.chunks.values_list("status", flat=True)) <= {"done", "failed"}
+    assert any("retry with" in problem for problem in run.problems)
+    assert not multiprocessing.active_children()
 
 
 def test_an_interrupted_stage_build_fails_the_run_and_drops_the_stage(settings, monkeypatch):
