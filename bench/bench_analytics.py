@@ -252,9 +252,9 @@ def run(*, scale: str, keep_database: bool) -> Result:
     group_by, half, full = (_median_of(series[mode]) for mode in ("group_by", "half", "full"))
     workers = measure_in_django(script, url, mode="workers") if _redis_answers() else None
     figures = [
-        Figure(f"one GROUP BY over all invoices (median of {ROUNDS})", group_by["seconds"], "s"),
+        Figure("one GROUP BY over all invoices (median)", group_by["seconds"], "s"),
         Figure(
-            f"whole pipeline, in process ({full['jobs']} jobs, median of {ROUNDS})",
+            f"whole pipeline, {full['jobs']} jobs in process (median)",
             full["seconds"],
             "s",
             baseline=group_by["seconds"],

@@ -1,6 +1,8 @@
 """Credit check over HTTP on the demo portfolio: p95 with 1 and 8 concurrent clients, against an authenticated GET of one customer.
 
-Target (issue #5): credit check p95 <= 20 ms with 8 concurrent clients. The
+Target (issue #5): credit check p95 <= 20 ms with 8 concurrent clients. With
+wrk every phase runs three times in turns and each figure is the round with the
+median p95 (the rounds are printed). The
 server is gunicorn with sync workers as in the Dockerfile, two per core as
 docs/operations.md advises, persistent database connections (the default on
 PostgreSQL), over the seeded portfolio. Each client keeps exactly one request
@@ -43,6 +45,10 @@ from _portfolio import child_setup, measure_in_django, portfolio_url, timings
 
 REQUESTS_PER_CLIENT = {"small": 100, "full": 250}  # Python clients
 SECONDS_PER_PHASE = {"small": 5, "full": 10}  # wrk
+# wrk's phases run this many times in turns (baseline and check, 1 then 8 clients) and
+# each figure is the phase with the median p95: on a shared 2-core host one slow moment
+# otherwise decided a figure.
+ROUNDS = 3
 WRK_SCRIPT = Path(__file__).resolve().parent / "credit_check.lua"
 CUSTOMER_SAMPLE = 2000
 WORKERS = 2 * (os.cpu_count() or 1)
@@ -251,9 +257,17 @@ def _measure_wrk(
         # Warm every worker up (each imports the URL conf on its first request).
         _phase_wrk(port, 2 * WORKERS, 3, "baseline", {**env, "BENCH_RUN": f"{run_id}-warm"})
         _phase_wrk(port, 2 * WORKERS, 3, "check", {**env, "BENCH_RUN": f"{run_id}-warm"})
-        for clients in (1, 8):
-            measured[f"baseline_{clients}"] = _phase_wrk(port, clients, seconds, "baseline", env)
-            measured[f"check_{clients}"] = _phase_wrk(port, clients, seconds, "check", env)
+        rounds: dict[str, list[dict]] = {}
+        for index in range(ROUNDS):
+            for clients in (1, 8):
+                for mode in ("baseline", "check"):
+                    phase_env = {**env, "BENCH_RUN": f"{run_id}-{index}"}
+                    rounds.setdefault(f"{mode}_{clients}", []).append(
+                        _phase_wrk(port, clients, seconds, mode, phase_env)
+                    )
+        for key, phases in rounds.items():
+            ordered = sorted(phases, key=lambda phase: phase["p95"])
+            measured[key] = {**ordered[len(ordered) // 2], "rounds_p95": [p["p95"] for p in phases]}
     finally:
         os.unlink(listing.name)
     return measured
@@ -321,7 +335,7 @@ def run(*, scale: str = "small", keep_database: bool = False) -> Result:
             ),
             Figure("GET one customer p95, 8 clients (baseline)", ms["baseline_8"], "ms"),
             Figure(
-                "credit check p95, 8 clients",
+                "credit check p95, 8 clients (median round)",
                 ms["check_8"],
                 "ms",
                 ms["baseline_8"],
@@ -343,6 +357,16 @@ def run(*, scale: str = "small", keep_database: bool = False) -> Result:
                 "ms",
                 target="<= 20 ms",
             ),
+        ],
+        notes=[
+            f"{label}, p95 of each round in turn: "
+            + ", ".join(f"{p95 * 1000:.1f}" for p95 in measured[key]["rounds_p95"])
+            + " ms"
+            for key, label in (
+                ("baseline_8", "GET one customer, 8 clients"),
+                ("check_8", "credit check, 8 clients"),
+            )
+            if "rounds_p95" in measured[key]
         ],
         details={
             **measured,
