@@ -10,11 +10,23 @@ Only table and column names from model metadata are ever interpolated.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import multiprocessing
+import os
 import signal
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    as_completed,
+    wait,
+)
 from contextlib import contextmanager
+from itertools import islice
 from typing import Any, TypeVar
 
 import psycopg
@@ -179,6 +191,7 @@ def each_on_own_connection(
 
 # The function a forked child calls, set by the child's initializer (inherited, not pickled).
 _child_function: Callable[[Any], Any] | None = None
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 def each_in_own_process(
@@ -195,34 +208,67 @@ def each_in_own_process(
     Items and results cross as pickles: pass ids, not model instances.
 
     As :func:`each_on_own_connection`: the first call that raises stops the
-    iteration with its error, and so does Ctrl-C; the calls not started are not
-    started and those running are waited for (the children ignore Ctrl-C, so a call
-    finishes or fails as it would on its own). A child that dies (killed) raises
-    ``concurrent.futures.process.BrokenProcessPool``. Not inside a transaction, and
-    only where processes can fork (Linux, macOS).
+    iteration with its error; so does Ctrl-C, and so does closing the generator
+    (use ``contextlib.closing`` when the loop over it may stop early). Then no
+    further call starts, and those running are waited for: an item is handed to a
+    child only when one is free, and the children ignore Ctrl-C, so a call finishes
+    or fails as it would on its own. A child that dies (killed) raises
+    ``concurrent.futures.process.BrokenProcessPool``, and the pool stops the other
+    children with it. The children end with this process if it is killed. Not
+    inside a transaction, and only where processes can fork (Linux, macOS).
     """
     if any(conn.in_atomic_block for conn in connections.all(initialized_only=True)):
         raise RuntimeError("each_in_own_process cannot run inside a transaction")
+    items = list(items)
+    if not items:
+        return
     connections.close_all()
     pool = ProcessPoolExecutor(
-        max_workers=workers,
+        max_workers=min(workers, len(items)),
         mp_context=multiprocessing.get_context("fork"),
         initializer=_child_start,
-        initargs=(function, name),
+        initargs=(function, name, os.getpid()),
     )
     try:
-        pending = {pool.submit(_child_call, item): item for item in items}
-        for done in as_completed(pending):
-            yield pending[done], done.result()
+        waiting = iter(items)
+        running = {pool.submit(_child_call, item): item for item in islice(waiting, workers)}
+        while running:
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for done in finished:
+                item = running.pop(done)
+                result = done.result()
+                for following in islice(waiting, 1):
+                    running[pool.submit(_child_call, following)] = following
+                yield item, result
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _child_start(function: Callable[[Any], Any], name: str) -> None:
+def _child_start(function: Callable[[Any], Any], name: str, parent: int) -> None:
     global _child_function
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C stops
-    multiprocessing.current_process().name = f"{name}-{multiprocessing.current_process().pid}"
+    _end_with_parent(parent)
+    multiprocessing.current_process().name = f"{name}-{os.getpid()}"
     _child_function = function
+
+
+def _end_with_parent(parent: int) -> None:
+    """Have the kernel stop this child when its parent dies (killed: no clean shutdown),
+    rather than leave it waiting for work forever; on Linux, else a watching thread."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+        if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM) != 0:
+            raise OSError(ctypes.get_errno(), "prctl")
+    except (OSError, AttributeError, TypeError):
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+    if os.getppid() != parent:  # died before the request took effect
+        os._exit(1)
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(1)
 
 
 def _child_call(item: Any) -> Any:

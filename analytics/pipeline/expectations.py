@@ -8,9 +8,10 @@ Gauss hypergeometric function in it is most of the cost of a chunk's CLV. The
 pairs, where chunks of 10,000 computed 54,000 between them, each on its own.
 
 :class:`ExpectationTable` keeps the pairs of the parameters it last served, for
-every chunk a process computes (on the threads of an in-process run or one
-after another in a Celery worker). The values are the very ones a chunk would
-compute alone: the function is evaluated element by element.
+every chunk a process computes one after another (a Celery worker, or a job of
+``analytics_run``, each with its own table: with two of them each computes
+about five chunks of the demo portfolio). The values are the very ones a chunk
+would compute alone: the function is evaluated element by element.
 """
 
 from __future__ import annotations
@@ -30,8 +31,8 @@ _AGE_BITS = 32
 class ExpectationTable:
     """E[Y(m) | alive] for months 1..horizon, by distinct (x, age in days), for one parameter set.
 
-    Thread-safe: chunks computed at once share it; a pair computed by two of them at
-    the same moment is kept once. Asked for other parameters it starts afresh, so it
+    Thread-safe (chunks computed at once on threads could share it): a pair computed
+    by two of them at the same moment is kept once. Asked for other parameters it starts afresh, so it
     holds at most the distinct histories of one run.
     """
 

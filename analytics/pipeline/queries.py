@@ -57,7 +57,8 @@ class Window:
         return cls(as_of=as_of, start=as_of - timedelta(days=days))
 
 
-# Money summed per (customer, currency), then converted and added up per customer.
+# Money summed per customer in its currency (per currency for a customer billed in
+# several), then converted and added up per customer.
 MONEY_COLUMNS = [
     "margin_all",
     "revenue_12m",
@@ -70,8 +71,8 @@ MONEY_COLUMNS = [
     "write_offs_12m",
 ]
 
-# Which source's aggregate each money column comes from (summed per customer and
-# currency, then converted and summed per customer, each source on its own).
+# Which source's aggregate each money column comes from (each source summed and
+# converted on its own).
 SOURCE_MONEY = {
     "invoices": MONEY_COLUMNS[:7],
     "credit_notes": ["credit_notes_12m"],
@@ -192,10 +193,12 @@ def _invoices(*, per_currency: bool) -> str:
     Per customer (``per_currency`` False) for every customer of the range, with
     its currency when it has one (``mixed`` 0) and ``mixed`` 1 when it has
     several; per customer and currency (True) only for those ``mixed``
-    customers, money only. Almost every customer is billed in one currency:
-    grouped by customer alone the aggregate needs no sort by currency (the
-    invoices come in customer order from the index) and the conversion no
-    second grouping (0.3 s of the 1.6 s of each half of 2M invoices).
+    customers, money only (it reads the per-customer ``invoices`` CTE, so it
+    comes after it in the statement). Almost every customer is billed in one
+    currency: grouped by customer alone the aggregate needs no sort by currency
+    (the invoices come in customer order from the index) and the conversion no
+    second grouping (one half of 2M invoices: 1.52 s to 1.29 s for the stage
+    statement, alternated six times).
     """
     as_of = dialect.as_date("%(as_of)s")
     cost = (
@@ -214,7 +217,8 @@ def _invoices(*, per_currency: bool) -> str:
         mixed_only = "AND i.customer_id IN (SELECT p.customer_id FROM invoices p WHERE p.mixed = 1)"
     else:
         key = "i.customer_id"
-        counts = """
+        days_past_due = dialect.days_between(as_of, "i.due_date")
+        counts = f"""
                MIN(i.currency) AS currency,
                CASE WHEN MIN(i.currency) <> MAX(i.currency) THEN 1 ELSE 0 END AS mixed,
                COUNT(*) AS invoices_all,
@@ -223,11 +227,7 @@ def _invoices(*, per_currency: bool) -> str:
                COUNT(*) FILTER (WHERE {in_window}) AS invoices_12m,
                COALESCE(
                    MAX({days_past_due}) FILTER (WHERE {overdue}), 0
-               ) AS max_days_past_due,""".format(
-            in_window=in_window,
-            days_past_due=dialect.days_between(as_of, "i.due_date"),
-            overdue=overdue,
-        )
+               ) AS max_days_past_due,"""
         mixed_only = ""
     return f"""
         SELECT {key},{counts}

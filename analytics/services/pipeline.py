@@ -16,6 +16,7 @@ import logging
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import closing
 from datetime import date, datetime, timedelta
 from itertools import pairwise
 
@@ -350,47 +351,61 @@ def pipeline_run_execute(
     which threads would take turns at (the chunks took 1.45-1.66 s in processes
     against 1.74-1.93 s on threads, 100,000 customers, alternated three times).
     ``on_chunk`` is still called in this process. A chunk that raises is recorded
-    as failed and the others still run; a job whose process dies fails its chunk
-    and those not started, and the run is finalised with them.
+    as failed and the others still run. A job whose process dies takes the
+    other jobs with it: their chunks and those not started are failed, and the
+    run is finalised with them. Interrupted (Ctrl-C) or stopped by any other
+    error, the run is finalised as well, its unfinished chunks failed, and the
+    error raised again.
     """
     jobs = _jobs_checked(jobs)
     run = pipeline_run_start(as_of=as_of, last_customer_id=last_customer_id, jobs=jobs)
     if on_start is not None:
         on_start(run)
     chunks = list(run.chunks.order_by("index"))
-    if jobs == 1:
-        for chunk in chunks:
-            _chunk_process_recorded(chunk.pk)
-            if on_chunk is not None:
-                on_chunk(chunk)
-    else:
-        by_id = {chunk.pk: chunk for chunk in chunks}
-        processed = each_in_own_process(
-            _chunk_process_recorded, list(by_id), workers=jobs, name="analytics-chunk"
-        )
-        try:
-            for chunk_id, _ in processed:
+    try:
+        if jobs == 1:
+            for chunk in chunks:
+                _chunk_process_recorded(chunk.pk)
                 if on_chunk is not None:
-                    on_chunk(by_id[chunk_id])
-        except BrokenProcessPool as error:
-            _chunks_left_failed(run, error)
+                    on_chunk(chunk)
+        else:
+            by_id = {chunk.pk: chunk for chunk in chunks}
+            # Closed on the way out, whatever stops the loop (the progress callback
+            # interrupted, say): the jobs are waited for before the run is settled.
+            with closing(
+                each_in_own_process(
+                    _chunk_process_recorded, list(by_id), workers=jobs, name="analytics-chunk"
+                )
+            ) as processed:
+                for chunk_id, _ in processed:
+                    if on_chunk is not None:
+                        on_chunk(by_id[chunk_id])
+    except BrokenProcessPool as error:
+        logger.error("analytics run %s: a job's process died: %s", run.pk, error)
+        _chunks_left_failed(
+            run,
+            "A job's process died (killed, out of memory?) and the run's other jobs were"
+            " stopped with it before this chunk was done.",
+        )
+    except BaseException as error:
+        # Settled rather than left "running" for hours with its stage: what is done
+        # stays, the rest is failed and can be retried; the error goes on.
+        if isinstance(error, KeyboardInterrupt):
+            reason = "Interrupted (Ctrl-C) before this chunk was done."
+        else:
+            reason = f"The run stopped before this chunk was done: {error!r}"[:2000]
+        _chunks_left_failed(run, reason)
+        pipeline_run_finalize(run_id=run.pk)
+        raise
     return pipeline_run_finalize(run_id=run.pk)
 
 
-def _chunks_left_failed(run: PipelineRun, error: Exception) -> None:
-    """A job's process died (killed: out of memory, say): its chunk and those not started
-    are failed with the reason, and the run is finalised with them (retry them later)."""
-    logger.error("analytics run %s: a job's process died: %s", run.pk, error)
+def _chunks_left_failed(run: PipelineRun, reason: str) -> None:
+    """Fail, with ``reason``, the run's chunks that are neither done nor failed: the run is
+    then finalised with them, to be retried with ``--retry-failed``."""
     PipelineChunk.objects.filter(run=run).exclude(
         status__in=[ChunkStatus.DONE, ChunkStatus.FAILED]
-    ).update(
-        status=ChunkStatus.FAILED,
-        error=(
-            "The process working on this run's chunks died (killed, out of memory?) before"
-            " it was done."
-        ),
-        finished_at=timezone.now(),
-    )
+    ).update(status=ChunkStatus.FAILED, error=reason, finished_at=timezone.now())
 
 
 def pipeline_run_is_complete(*, run_id: int, max_attempts: int) -> bool:

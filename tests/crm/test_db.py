@@ -216,11 +216,15 @@ def test_each_on_own_connection_stops_at_the_first_error_and_starts_nothing_more
 def test_each_in_own_process_runs_the_calls_in_children_with_their_own_connections():
     import multiprocessing
     import os
+    import signal
+    import time
 
     from crm.db import each_in_own_process
 
-    # given calls that report their process and their connection's backend
+    # given calls that report their process and their connection's backend, and that
+    # receive Ctrl-C's signal on the way (the parent decides what it stops, not them)
     def backend(item: int) -> tuple[int, int, int]:
+        os.kill(os.getpid(), signal.SIGINT)
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_backend_pid()")
             return item * 10, os.getpid(), cursor.fetchone()[0]
@@ -232,15 +236,21 @@ def test_each_in_own_process_runs_the_calls_in_children_with_their_own_connectio
     # when
     results = dict(each_in_own_process(backend, [1, 2, 3], workers=2, name="test-each"))
 
-    # then every item was answered, in other processes on other connections, and no child
-    # is left; this process reconnects as it needs
+    # then every item was answered, in other processes on other connections (each closed
+    # after its call), and no child is left; this process reconnects as it needs
     assert {item: value for item, (value, _, _) in results.items()} == {1: 10, 2: 20, 3: 30}
     assert os.getpid() not in {pid for _, pid, _ in results.values()}
-    assert own not in {backend_pid for _, _, backend_pid in results.values()}
+    backends = [backend_pid for _, _, backend_pid in results.values()]
+    assert own not in backends
     assert not multiprocessing.active_children()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-        assert cursor.fetchone() == (1,)
+    for _ in range(50):  # a closed backend leaves pg_stat_activity within moments
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT COUNT(*) FROM pg_stat_activity WHERE pid = ANY(%s)", [backends])
+            if cursor.fetchone()[0] == 0:
+                break
+        time.sleep(0.05)
+    else:
+        pytest.fail(f"the calls' connections {backends} are still open")
 
 
 @pytest.mark.postgres
@@ -251,6 +261,7 @@ def test_each_in_own_process_stops_at_the_first_error_and_starts_nothing_more():
 
     from crm.db import each_in_own_process
 
+    # given twenty calls, the first of which fails (the count shared with the children)
     started = multiprocessing.get_context("fork").Value("i", 0)
 
     def failing_first(item: int) -> int:
@@ -261,10 +272,14 @@ def test_each_in_own_process_stops_at_the_first_error_and_starts_nothing_more():
         time.sleep(0.2)
         return item
 
+    # when
     with pytest.raises(ValueError, match="item 0 is broken"):
         for _ in each_in_own_process(failing_first, range(20), workers=2, name="test-stop"):
             pass
-    assert started.value < 20
+
+    # then the error came through, the calls not handed out never started (one is handed
+    # to a child only when it is free), and no child is left
+    assert started.value <= 3
     assert not multiprocessing.active_children()
 
 
@@ -274,5 +289,7 @@ def test_each_in_own_process_refuses_to_run_inside_a_transaction():
 
     from crm.db import each_in_own_process
 
+    # given a transaction open on this connection, whose rows the children could not see;
+    # when asked to fork, then it refuses
     with transaction.atomic(), pytest.raises(RuntimeError, match="inside a transaction"):
         list(each_in_own_process(str, [1], workers=1, name="test-atomic"))

@@ -27,8 +27,9 @@ class Command(BaseCommand):
             "--jobs",
             type=int,
             metavar="N",
-            help="Chunks processed at once in this process, each on its own database connection"
-            " (default: one per CPU, at most 4, on PostgreSQL; 1 on SQLite; at most 32).",
+            help="Chunks processed at once, each in a process forked from this one with its own"
+            " database connection (default: one per CPU, at most 4, on PostgreSQL; 1 on SQLite,"
+            " in this process; at most 32).",
         )
         parser.add_argument(
             "--retry-failed",
@@ -80,6 +81,8 @@ class Command(BaseCommand):
         bar: dict[str, tqdm] = {}
 
         def on_start(run):
+            # No monitor thread: the jobs' processes are forked from this one.
+            tqdm.monitor_interval = 0
             bar["bar"] = tqdm(
                 total=run.customers_total, unit="customer", file=sys.stderr, disable=None
             )

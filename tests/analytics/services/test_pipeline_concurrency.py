@@ -303,15 +303,25 @@ def test_an_interrupted_parallel_run_starts_no_more_chunks(settings, monkeypatch
     def interrupt(chunk):
         raise KeyboardInterrupt
 
-    # when run with two jobs
-    with pytest.raises(KeyboardInterrupt):
+    # when run with two jobs (the interruption's traceback kept alive, as it is at the top
+    # of `manage.py analytics_run`)
+    with pytest.raises(KeyboardInterrupt) as interruption:
         pipeline_run_execute(as_of=AS_OF, jobs=2, on_chunk=interrupt)
 
     # then the chunks already handed to the jobs finished (those running, and the few the
     # process pool queues for them), the others were not started, and no job process is left
-    assert PipelineChunk.objects.filter(status="pending", attempts=0).count() >= 4
-    assert not PipelineChunk.objects.filter(status="running").exists()
+    assert PipelineChunk.objects.filter(attempts=0).count() >= 4
     assert not multiprocessing.active_children()
+    # and the run is settled, not left running: the chunks not done are failed, to retry
+    run = PipelineRun.objects.get()
+    assert run.status == "partial"
+    assert not stage.stage_exists(run_id=run.pk)
+    for chunk in run.chunks.exclude(status="done"):
+        assert (chunk.status, chunk.error) == (
+            "failed",
+            "Interrupted (Ctrl-C) before this chunk was done.",
+        )
+    assert interruption.value is not None
 
 
 def test_a_job_whose_process_dies_fails_its_chunks_and_the_run_is_finalised(settings, monkeypatch):

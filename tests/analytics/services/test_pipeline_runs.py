@@ -374,3 +374,57 @@ def test_command_retry_failed_reprocesses_only_what_failed(settings, monkeypatch
     # then
     assert PipelineRun.objects.get(pk=run.pk).status == RunStatus.SUCCEEDED
     assert f"Run {run.pk} as of 2026-11-20: succeeded" in out.getvalue()
+
+
+def test_an_interrupted_run_is_settled_with_its_unfinished_chunks_failed(settings, monkeypatch):
+    # given three chunks, the second interrupted (Ctrl-C) while it computes
+    settings.ANALYTICS_CHUNK_SIZE = 1
+    customers = [CustomerFactory() for _ in range(3)]
+    for customer in customers:
+        paid_invoice(customer, issued=AS_OF - datetime.timedelta(days=40))
+    real = compute.chunk_frame
+
+    def interrupted(**kwargs):
+        if kwargs["first_id"] == customers[1].pk:
+            raise KeyboardInterrupt
+        return real(**kwargs)
+
+    monkeypatch.setattr(compute, "chunk_frame", interrupted)
+
+    # when
+    with pytest.raises(KeyboardInterrupt):
+        pipeline_run_execute(as_of=AS_OF)
+
+    # then the first chunk's figures stay, the rest is failed to be retried, and the run is
+    # finalised rather than left running
+    run = PipelineRun.objects.get()
+    assert run.status == RunStatus.PARTIAL
+    statuses = dict(run.chunks.values_list("first_customer_id", "status"))
+    assert statuses == {
+        customers[0].pk: "done",
+        customers[1].pk: "failed",
+        customers[2].pk: "failed",
+    }
+    assert CustomerMetrics.objects.filter(customer=customers[0]).exists()
+    assert not CustomerMetrics.objects.filter(customer=customers[1]).exists()
+    assert all("Interrupted (Ctrl-C)" in problem for problem in run.problems[-2:])
+
+
+def test_a_run_stopped_by_an_error_is_settled_and_the_error_raised(settings):
+    # given two chunks, and a progress callback that breaks after the first
+    settings.ANALYTICS_CHUNK_SIZE = 1
+    for customer in [CustomerFactory() for _ in range(2)]:
+        paid_invoice(customer, issued=AS_OF - datetime.timedelta(days=40))
+
+    def broken(chunk):
+        raise ValueError("the progress bar broke")
+
+    # when
+    with pytest.raises(ValueError, match="the progress bar broke"):
+        pipeline_run_execute(as_of=AS_OF, on_chunk=broken)
+
+    # then the run is finalised, not left running, with the chunk not done failed and why
+    run = PipelineRun.objects.get()
+    assert run.status == RunStatus.PARTIAL
+    [failed] = run.chunks.filter(status="failed")
+    assert "the progress bar broke" in failed.error
