@@ -11,7 +11,6 @@ Only table and column names from model metadata are ever interpolated.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import multiprocessing
 import os
 import signal
@@ -236,10 +235,10 @@ def each_in_own_process(
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for done in finished:
                 item = running.pop(done)
-                result = done.result()
+                yield item, done.result()
+                # Only once the caller asked for more: stopped at the yield, nothing new starts.
                 for following in islice(waiting, 1):
                     running[pool.submit(_child_call, following)] = following
-                yield item, result
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -247,6 +246,7 @@ def each_in_own_process(
 def _child_start(function: Callable[[Any], Any], name: str, parent: int) -> None:
     global _child_function
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C stops
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the pool's and the kernel's stop
     _end_with_parent(parent)
     multiprocessing.current_process().name = f"{name}-{os.getpid()}"
     _child_function = function
@@ -256,7 +256,7 @@ def _end_with_parent(parent: int) -> None:
     """Have the kernel stop this child when its parent dies (killed: no clean shutdown),
     rather than leave it waiting for work forever; on Linux, else a watching thread."""
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+        libc = ctypes.CDLL(None, use_errno=True)  # this program, libc's symbols included
         if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM) != 0:
             raise OSError(ctypes.get_errno(), "prctl")
     except (OSError, AttributeError, TypeError):

@@ -359,10 +359,10 @@ def pipeline_run_execute(
     """
     jobs = _jobs_checked(jobs)
     run = pipeline_run_start(as_of=as_of, last_customer_id=last_customer_id, jobs=jobs)
-    if on_start is not None:
-        on_start(run)
-    chunks = list(run.chunks.order_by("index"))
     try:
+        if on_start is not None:
+            on_start(run)
+        chunks = list(run.chunks.order_by("index"))
         if jobs == 1:
             for chunk in chunks:
                 _chunk_process_recorded(chunk.pk)
@@ -394,8 +394,11 @@ def pipeline_run_execute(
             reason = "Interrupted (Ctrl-C) before this chunk was done."
         else:
             reason = f"The run stopped before this chunk was done: {error!r}"[:2000]
-        _chunks_left_failed(run, reason)
-        pipeline_run_finalize(run_id=run.pk)
+        try:
+            _chunks_left_failed(run, reason)
+            pipeline_run_finalize(run_id=run.pk)
+        except Exception:  # the error that stopped the run is the one to raise
+            logger.exception("analytics run %s could not be settled", run.pk)
         raise
     return pipeline_run_finalize(run_id=run.pk)
 

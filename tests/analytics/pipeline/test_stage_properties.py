@@ -35,7 +35,7 @@ invoices = st.fixed_dictionaries({
     "currency": st.sampled_from(["USD", "EUR", "GBP"]),
     "total": cents,
     "cost": st.one_of(st.just(Decimal(0)), cents),
-    "age": st.integers(min_value=0, max_value=700),
+    "age": st.integers(min_value=-30, max_value=700),  # negative: issued after the as-of
     "state": st.sampled_from(["open", "paid", "void"]),
     "days_late": st.integers(min_value=-20, max_value=90),
 })  # fmt: skip
@@ -98,7 +98,7 @@ def _expected(rows: list[dict], config: PipelineConfig, window: Window) -> dict:
                 figures["open_late_amount_days"] += row["open_amount"] * days * rate
     if missing:  # no rate for one of its currencies: none of its money is computed
         figures.update(dict.fromkeys(MONEY, None))
-    figures["fx_missing"] = missing
+    figures["fx_missing"] = sorted(missing)
     return figures
 
 
@@ -112,7 +112,7 @@ def _staged(run_id: int, customer_ids: list[int]) -> dict[int, dict]:
     staged = {}
     for customer_id, *values, fx_missing in rows:
         figures = dict(zip(COLUMNS, values, strict=True))
-        figures["fx_missing"] = {part for part in (fx_missing or "").split(",") if part}
+        figures["fx_missing"] = sorted(part for part in (fx_missing or "").split(",") if part)
         staged[customer_id] = figures
     assert list(staged) == customer_ids
     return staged
@@ -137,15 +137,43 @@ def _comparable(figures: dict) -> dict:
 @example(
     portfolio=[
         [
-            {"currency": "USD", "total": Decimal("100.00"), "cost": Decimal(0), "age": 90,
-             "state": "paid", "days_late": 7},
-            {"currency": "EUR", "total": Decimal("250.10"), "cost": Decimal("99.99"), "age": 60,
-             "state": "open", "days_late": 0},
+            {
+                "currency": "USD",
+                "total": Decimal("100.00"),
+                "cost": Decimal(0),
+                "age": 90,
+                "state": "paid",
+                "days_late": 7,
+            },
+            {
+                "currency": "EUR",
+                "total": Decimal("250.10"),
+                "cost": Decimal("99.99"),
+                "age": 60,
+                "state": "open",
+                "days_late": 0,
+            },
         ],
         [
-            {"currency": "EUR", "total": Decimal("80.00"), "cost": Decimal(0), "age": 400,
-             "state": "paid", "days_late": 3},
+            {
+                "currency": "EUR",
+                "total": Decimal("80.00"),
+                "cost": Decimal(0),
+                "age": 400,
+                "state": "paid",
+                "days_late": 3,
+            },
         ],
+    ]
+)
+# And the window's edges: issued on its first day (out), the next (in), after the as-of.
+@example(
+    portfolio=[
+        [
+            {"currency": "USD", "total": Decimal("10.00"), "cost": Decimal(0), "age": age,
+             "state": "open", "days_late": 0}
+            for age in (365, 364, -1)
+        ]
     ]
 )  # fmt: skip
 def test_the_stage_equals_a_recomputation_invoice_by_invoice(portfolio):

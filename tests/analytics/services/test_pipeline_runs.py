@@ -428,3 +428,24 @@ def test_a_run_stopped_by_an_error_is_settled_and_the_error_raised(settings):
     assert run.status == RunStatus.PARTIAL
     [failed] = run.chunks.filter(status="failed")
     assert "the progress bar broke" in failed.error
+
+
+def test_an_error_while_settling_does_not_hide_the_one_that_stopped_the_run(settings, monkeypatch):
+    # given a run interrupted (Ctrl-C) in its progress callback, whose finalisation fails too
+    from analytics.services import pipeline as services
+
+    settings.ANALYTICS_CHUNK_SIZE = 1
+    for customer in [CustomerFactory() for _ in range(2)]:
+        paid_invoice(customer, issued=AS_OF - datetime.timedelta(days=40))
+
+    def interrupt(chunk):
+        raise KeyboardInterrupt
+
+    def broken_finalize(**kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(services, "pipeline_run_finalize", broken_finalize)
+
+    # when / then the interruption is what the caller gets, not the settling's error
+    with pytest.raises(KeyboardInterrupt):
+        pipeline_run_execute(as_of=AS_OF, on_chunk=interrupt)
