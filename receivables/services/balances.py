@@ -47,26 +47,35 @@ def bucket_index(*, due_date: date, as_of: date, edges: tuple[int, ...]) -> int:
     return len(edges) + 1
 
 
+# A rebuild replaces a row (delete, insert) while a ledger write waits for its lock: the
+# waiting statement then finds no row, and looks again. Each look that fails needs another
+# rebuild to have replaced the row in between; a few always suffice.
+_LOCK_ATTEMPTS = 10
+
+
 def _locked_row(customer_id: int, currency: str) -> CustomerBalance:
-    row = (
-        CustomerBalance.objects.select_for_update()
-        .filter(customer_id=customer_id, currency=currency)
-        .first()
-    )
-    if row is not None:
-        return row
-    try:
-        with transaction.atomic():
-            CustomerBalance.objects.create(
-                customer_id=customer_id,
-                currency=currency,
-                as_of=timezone.localdate(),
-                edges=edges_signature(),
-            )
-    except IntegrityError:
-        pass  # created at the same moment by another transaction
-    return CustomerBalance.objects.select_for_update().get(
-        customer_id=customer_id, currency=currency
+    """The customer's balance row in ``currency``, locked; created when there is none."""
+    for _ in range(_LOCK_ATTEMPTS):
+        row = (
+            CustomerBalance.objects.select_for_update()
+            .filter(customer_id=customer_id, currency=currency)
+            .first()
+        )
+        if row is not None:
+            return row
+        try:
+            with transaction.atomic():
+                CustomerBalance.objects.create(
+                    customer_id=customer_id,
+                    currency=currency,
+                    as_of=timezone.localdate(),
+                    edges=edges_signature(),
+                )
+        except IntegrityError:
+            pass  # created at the same moment by another transaction (or a rebuild)
+    raise RuntimeError(
+        f"Could not lock the balance of customer {customer_id} in {currency}: it was replaced"
+        f" {_LOCK_ATTEMPTS} times while waiting (balance rebuilds running back to back?)."
     )
 
 
