@@ -43,6 +43,13 @@ class Figure:
         return self.value / self.baseline
 
 
+def median_sample(samples: list[dict], key: str) -> dict:
+    """The sample whose ``key`` is the median of the series (the middle one of an odd count,
+    the upper middle of an even count): a whole measurement, not a mix of several."""
+    ordered = sorted(samples, key=lambda sample: sample[key])
+    return ordered[len(ordered) // 2]
+
+
 @dataclass
 class Result:
     name: str

@@ -37,7 +37,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import Figure, Result
+from _common import Figure, Result, median_sample
 from _portfolio import child_setup, measure_in_django, portfolio_url
 
 GROUP_BY_ALL_INVOICES = """
@@ -247,9 +247,8 @@ ROUNDS = 3
 
 def _median_of(samples: list[dict]) -> dict:
     """The sample with the median time, with every time of the series beside it."""
-    ordered = sorted(samples, key=lambda sample: sample["seconds"])
     return {
-        **ordered[len(ordered) // 2],
+        **median_sample(samples, "seconds"),
         "samples_seconds": [sample["seconds"] for sample in samples],
         "peak_rss_mb": max(sample["peak_rss_mb"] for sample in samples),
         "jobs_peak_rss_mb": max(sample.get("jobs_peak_rss_mb", 0.0) for sample in samples),

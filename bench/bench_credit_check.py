@@ -40,7 +40,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import ROOT, Figure, Result, Unavailable, print_result, save
+from _common import ROOT, Figure, Result, Unavailable, median_sample, print_result, save
 from _portfolio import child_setup, measure_in_django, portfolio_url, timings
 
 REQUESTS_PER_CLIENT = {"small": 100, "full": 250}  # Python clients
@@ -266,8 +266,10 @@ def _measure_wrk(
                         _phase_wrk(port, clients, seconds, mode, phase_env)
                     )
         for key, phases in rounds.items():
-            ordered = sorted(phases, key=lambda phase: phase["p95"])
-            measured[key] = {**ordered[len(ordered) // 2], "rounds_p95": [p["p95"] for p in phases]}
+            measured[key] = {
+                **median_sample(phases, "p95"),
+                "rounds_p95": [phase["p95"] for phase in phases],
+            }
     finally:
         os.unlink(listing.name)
     return measured
