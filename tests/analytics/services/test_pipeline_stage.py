@@ -1,11 +1,13 @@
 """The run's stage: built once at the start, read by the chunks, dropped at the end."""
 
 import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
 import pytest
 from django.db import connection
 from django.utils import timezone
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from analytics.models import ChunkStatus, CustomerMetrics, FxRate, PipelineRun, RunStatus
 from analytics.pipeline import dialect, write
@@ -329,3 +331,58 @@ def test_sql_rounding_is_half_to_even_like_crm_money(value, places, expected):
 
     # then
     assert Decimal(str(rounded)).quantize(Decimal(1).scaleb(-places)) == Decimal(expected)
+
+
+# Values as the nightly write meets them: whole numbers, two-decimal money, six-decimal
+# statistics, converted sums with many decimals, and values exactly halfway.
+_unrounded = st.one_of(
+    st.decimals(min_value=-(10**9), max_value=10**9, places=places, allow_nan=False)
+    for places in (0, 1, 2, 3, 5, 6, 12)
+)
+
+
+@st.composite
+def _halfway(draw) -> tuple[Decimal, int]:
+    places = draw(st.integers(min_value=0, max_value=4))
+    whole = draw(st.integers(min_value=-(10**9), max_value=10**9))
+    # whole/10^places plus half a step, written with 0-6 trailing zeros (the text's scale)
+    value = (Decimal(whole) + Decimal("0.5")).scaleb(-places)
+    return value.quantize(Decimal(1).scaleb(-(places + 1 + draw(st.integers(0, 6))))), places
+
+
+@pytest.mark.postgres
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    values=st.lists(
+        st.one_of(
+            st.tuples(_unrounded, st.integers(min_value=0, max_value=4)),
+            _halfway(),
+        ),
+        min_size=1,
+        max_size=40,
+    )
+)
+@example(values=[(Decimal("0.125"), 2), (Decimal("0.135000"), 2), (Decimal("-2.5"), 0)])
+@example(values=[(Decimal("7"), 2), (Decimal("-0.0050"), 2), (Decimal("0.00"), 2)])
+def test_sql_rounding_on_postgresql_is_exactly_python_half_even(values):
+    # given any numeric values, halfway ones included, with any number of trailing zeros
+    expected = [
+        value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
+        for value, places in values
+    ]
+
+    # when each is rounded by the SQL fragment (one statement per number of places)
+    rounded = []
+    with connection.cursor() as cursor:
+        for value, places in values:
+            cursor.execute(
+                f"SELECT {dialect.round_half_even('v', places)} FROM (SELECT %s::numeric AS v) x",  # noqa: S608
+                [value],
+            )
+            rounded.append(cursor.fetchone()[0])
+
+    # then every result is the exact Decimal that crm.money's rule gives
+    assert [r.quantize(e) for r, e in zip(rounded, expected, strict=True)] == expected
+    assert rounded == expected
