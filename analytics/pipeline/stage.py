@@ -26,6 +26,8 @@ Only table names built here from run ids are interpolated into SQL.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pandas as pd
@@ -41,6 +43,10 @@ from crm.db import each_on_own_connection
 from customers.models import Customer
 
 PREFIX = "analytics_stage_run_"
+
+# (run id, summary): the stage summary of the run this process is executing, for the
+# chunks of the jobs it forks (they inherit it): see :func:`summary_for_jobs`.
+_jobs_summary: tuple[int, pd.DataFrame] | None = None
 
 
 def stage_table(run_id: int) -> str:
@@ -289,8 +295,30 @@ def stage_summary(
     return _typed(_read(sql, params, names))
 
 
+@contextmanager
+def summary_for_jobs(run_id: int, summary: pd.DataFrame | None) -> Iterator[None]:
+    """Within the block, the chunks of ``run_id`` take their stage rows from ``summary``
+    (every customer's :func:`stage_summary`, as the stage's parts read it back) instead
+    of reading them from the stage again.
+
+    For the jobs a run forks right after building its stage: they inherit the summary
+    with the process, where each chunk read its 10,000 rows back through COPY (about
+    60 ms of a chunk's 0.35 s). The stage is not rebuilt while its run executes, so
+    the summary and the stage hold the same figures; Celery workers and retries,
+    which do not have it, read the stage.
+    """
+    global _jobs_summary
+    _jobs_summary = None if summary is None else (run_id, summary)
+    try:
+        yield
+    finally:
+        _jobs_summary = None
+
+
 def stage_chunk(*, run_id: int, first_id: int, last_id: int) -> pd.DataFrame:
     """The chunk's customers from the stage, with their tiering inputs read now."""
+    if _jobs_summary is not None and _jobs_summary[0] == run_id:
+        return _chunk_from_summary(_jobs_summary[1], first_id=first_id, last_id=last_id)
     expressions, names = _stage_columns("s")
     table = connection.ops.quote_name(stage_table(run_id))
     sql = f"""
@@ -304,10 +332,33 @@ def stage_chunk(*, run_id: int, first_id: int, last_id: int) -> pd.DataFrame:
          WHERE s.customer_id BETWEEN %s AND %s
          ORDER BY s.customer_id
     """
-    columns = [*names, "risk_grade", "current_tier", "is_on_hold"]
+    columns = [*names, *_TIERING_INPUTS]
     # The range on every table lets each one be read by its index, not scanned whole.
-    frame = _typed(_read(sql, [first_id, last_id] * 3, columns))
+    return _tiering_typed(_typed(_read(sql, [first_id, last_id] * 3, columns)))
+
+
+_TIERING_INPUTS = ["risk_grade", "current_tier", "is_on_hold"]
+
+
+def _tiering_typed(frame: pd.DataFrame) -> pd.DataFrame:
     frame["is_on_hold"] = frame["is_on_hold"].fillna(0).astype(bool)
     for column in ("risk_grade", "current_tier"):
         frame[column] = frame[column].fillna("")
     return frame
+
+
+def _chunk_from_summary(summary: pd.DataFrame, *, first_id: int, last_id: int) -> pd.DataFrame:
+    """:func:`stage_chunk` with the stage's columns taken from the run's summary: only the
+    tiering inputs are read, now, for the customers of the range (still in the stage's
+    customer table: the same inner join)."""
+    sql = f"""
+        SELECT c.id, c.risk_grade, c.tier, CASE WHEN h.is_on_hold THEN 1 ELSE 0 END
+          FROM {Customer._meta.db_table} c
+          LEFT JOIN {CreditProfile._meta.db_table} h
+            ON h.customer_id = c.id AND h.customer_id BETWEEN %s AND %s
+         WHERE c.id BETWEEN %s AND %s
+         ORDER BY c.id
+    """
+    inputs = _read(sql, [first_id, last_id] * 2, ["customer_id", *_TIERING_INPUTS])
+    rows = summary.loc[first_id:last_id]
+    return _tiering_typed(rows.join(inputs, how="inner"))

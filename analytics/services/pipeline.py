@@ -20,6 +20,7 @@ from contextlib import closing
 from datetime import date, datetime, timedelta
 from itertools import pairwise
 
+import pandas as pd
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -31,7 +32,13 @@ from analytics.pipeline.config import PipelineConfig
 from analytics.pipeline.portfolio import portfolio_pass
 from analytics.pipeline.queries import Window
 from analytics.pipeline.rates import fx_rates_as_of
-from analytics.pipeline.stage import stage_create, stage_drop, stage_drop_orphans, stage_ensure
+from analytics.pipeline.stage import (
+    stage_create,
+    stage_drop,
+    stage_drop_orphans,
+    stage_ensure,
+    summary_for_jobs,
+)
 from analytics.services.digests import tier_change_digests_send
 from crm.db import each_in_own_process
 from crm.exceptions import ApplicationError, NotFound
@@ -105,6 +112,14 @@ def pipeline_run_start(
     fitted on those customers only. With ``jobs`` > 1 on PostgreSQL the stage is
     built in that many parts at once (consecutive chunks, one connection each).
     """
+    run, _summary = _run_started(as_of=as_of, last_customer_id=last_customer_id, jobs=jobs)
+    return run
+
+
+def _run_started(
+    *, as_of: date | None, last_customer_id: int | None, jobs: int
+) -> tuple[PipelineRun, pd.DataFrame | None]:
+    """:func:`pipeline_run_start`, with the stage's summary when its parts read it back."""
     config = PipelineConfig.from_settings()
     as_of = as_of or timezone.localdate()
     if as_of > timezone.localdate():
@@ -165,7 +180,7 @@ def pipeline_run_start(
     run.parameters = {**parameters, "problems_at_start": problems}
     run.problems = problems
     run.save(update_fields=["chunks_total", "customers_total", "parameters", "problems"])
-    return run
+    return run, stage.summary
 
 
 def _stage_parts(chunks: list[PipelineChunk], jobs: int) -> list[tuple[int, int]]:
@@ -358,7 +373,7 @@ def pipeline_run_execute(
     error raised again.
     """
     jobs = _jobs_checked(jobs)
-    run = pipeline_run_start(as_of=as_of, last_customer_id=last_customer_id, jobs=jobs)
+    run, summary = _run_started(as_of=as_of, last_customer_id=last_customer_id, jobs=jobs)
     try:
         if on_start is not None:
             on_start(run)
@@ -372,11 +387,16 @@ def pipeline_run_execute(
             by_id = {chunk.pk: chunk for chunk in chunks}
             # Closed on the way out, whatever stops the loop (the progress callback
             # interrupted, say): the jobs are waited for before the run is settled.
-            with closing(
-                each_in_own_process(
-                    _chunk_process_recorded, list(by_id), workers=jobs, name="analytics-chunk"
-                )
-            ) as processed:
+            # The jobs are forked inside the block: their chunks read the stage's rows
+            # from the summary they inherit (the stage holds the same figures).
+            with (
+                summary_for_jobs(run.pk, summary),
+                closing(
+                    each_in_own_process(
+                        _chunk_process_recorded, list(by_id), workers=jobs, name="analytics-chunk"
+                    )
+                ) as processed,
+            ):
                 for chunk_id, _ in processed:
                     if on_chunk is not None:
                         on_chunk(by_id[chunk_id])

@@ -36,8 +36,9 @@ from analytics.services.pipeline import (
 from customers.models import Customer
 from receivables.services import allocation_create
 from tests.analytics.conftest import AS_OF, open_invoice, paid_invoice
+from tests.factories.credit import CreditProfileFactory
 from tests.factories.customers import CustomerFactory
-from tests.factories.receivables import PaymentFactory
+from tests.factories.receivables import InvoiceFactory, PaymentFactory
 from tests.support.concurrency import run_concurrently
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -257,6 +258,125 @@ def test_a_stage_built_in_parts_at_once_equals_the_stage_built_whole(monkeypatch
     finally:
         stage.stage_drop(run_id=900001)
         stage.stage_drop(run_id=900002)
+
+
+def test_a_chunk_taken_from_the_summary_is_the_chunk_read_from_the_stage():
+    # given a stage built in parts over customers with and without invoices, one on hold,
+    # one graded E and high risk, one without a credit profile, one billed in two
+    # currencies and one in a currency without a rate
+    customers = [CustomerFactory() for _ in range(4)]
+    for index, customer in enumerate(customers):
+        paid_invoice(customer, issued=AS_OF - datetime.timedelta(days=70 + index), days_late=index)
+        open_invoice(customer, issued=AS_OF - datetime.timedelta(days=40), total="99.95")
+    CreditProfileFactory(customer=customers[0], is_on_hold=True, hold_reason="Test hold")
+    CreditProfileFactory(customer=customers[1])
+    Customer.objects.filter(pk=customers[2].pk).update(risk_grade="E", tier="high_risk")
+    mixed = CustomerFactory()
+    open_invoice(mixed, issued=AS_OF - datetime.timedelta(days=10), total="40.00")
+    InvoiceFactory(customer=mixed, currency="EUR", issue_date=AS_OF - datetime.timedelta(days=5),
+                   due_date=AS_OF + datetime.timedelta(days=25), total=Decimal("60.00"),
+                   cost_of_goods=Decimal("30.00"))  # fmt: skip
+    FxRate.objects.create(date=AS_OF, currency="EUR", rate="1.0833333333")
+    unrated = CustomerFactory(currency="GBP")
+    open_invoice(unrated, issued=AS_OF - datetime.timedelta(days=15), total="70.00")
+    idle = CustomerFactory()
+    ids = sorted(customer.pk for customer in [*customers, mixed, unrated, idle])
+    config = PipelineConfig.from_settings()
+    built = stage.stage_create(
+        run_id=900003,
+        config=config,
+        window=queries.Window.trailing(AS_OF, config.window_days),
+        rates=fx_rates_as_of(as_of=AS_OF, base_currency=config.base_currency),
+        first_id=ids[0],
+        last_id=ids[-1],
+        parts=[(ids[0], ids[3]), (ids[4], ids[-1])],
+    )
+    ranges = [(ids[0], ids[-1]), (ids[1], ids[2]), (ids[3], ids[5]), (ids[-1], ids[-1] + 5)]
+    try:
+        # when each chunk's rows are read from the stage, then taken from the summary
+        from_stage = [stage.stage_chunk(run_id=900003, first_id=a, last_id=b) for a, b in ranges]
+        with stage.summary_for_jobs(900003, built.summary):
+            from_summary = [
+                stage.stage_chunk(run_id=900003, first_id=a, last_id=b) for a, b in ranges
+            ]
+
+        # then they are the same frames, tiering inputs read now included
+        for expected, taken in zip(from_stage, from_summary, strict=True):
+            pd.testing.assert_frame_equal(taken, expected, check_exact=True)
+        whole = from_summary[0]
+        assert list(whole.index) == ids
+        assert whole.loc[customers[0].pk, "is_on_hold"]
+        assert not whole.loc[idle.pk, "is_on_hold"]  # no credit profile
+        assert whole.loc[customers[2].pk, ["risk_grade", "current_tier"]].tolist() == [
+            "E",
+            "high_risk",
+        ]
+    finally:
+        stage.stage_drop(run_id=900003)
+
+
+def test_the_jobs_of_a_run_take_their_chunks_from_the_summary_they_inherit(
+    settings, monkeypatch, tmp_path
+):
+    # given three chunks, and a record of each chunk taken from the summary, written by
+    # the jobs' processes (forked after the spy is in place)
+    _customers_one_per_chunk(settings, 3)
+    record = tmp_path / "from-summary.txt"
+    real = stage._chunk_from_summary
+
+    def spying(summary, *, first_id, last_id):
+        with record.open("a") as lines:
+            lines.write(f"{os.getpid()} {first_id}\n")
+        return real(summary, first_id=first_id, last_id=last_id)
+
+    monkeypatch.setattr(stage, "_chunk_from_summary", spying)
+
+    # when the run executes with two jobs
+    run = pipeline_run_execute(as_of=AS_OF, jobs=2)
+
+    # then every chunk came from the summary, in the jobs' processes, and the run is whole
+    assert run.status == "succeeded"
+    taken = [line.split() for line in record.read_text().splitlines()]
+    assert sorted(int(first) for _, first in taken) == sorted(
+        run.chunks.values_list("first_customer_id", flat=True)
+    )
+    assert os.getpid() not in {int(pid) for pid, _ in taken}
+    assert CustomerMetrics.objects.filter(run=run).count() == 3
+
+
+def test_the_summary_serves_only_its_run_and_only_inside_the_block():
+    # given a built stage and a summary doctored to tell its figures apart
+    customer = CustomerFactory()
+    paid_invoice(customer, issued=AS_OF - datetime.timedelta(days=30))
+    config = PipelineConfig.from_settings()
+    built = stage.stage_create(
+        run_id=900004,
+        config=config,
+        window=queries.Window.trailing(AS_OF, config.window_days),
+        rates=fx_rates_as_of(as_of=AS_OF, base_currency=config.base_currency),
+        first_id=customer.pk,
+        last_id=customer.pk,
+        parts=[(customer.pk, customer.pk), (customer.pk + 1, customer.pk + 1)],
+    )
+    doctored = built.summary.copy()
+    doctored["invoices_all"] = 99
+
+    def invoices() -> int:
+        frame = stage.stage_chunk(run_id=900004, first_id=customer.pk, last_id=customer.pk)
+        return int(frame.loc[customer.pk, "invoices_all"])
+
+    try:
+        # when the chunk is read inside the block, for another run, and after it
+        with stage.summary_for_jobs(900004, doctored):
+            inside = invoices()
+        with stage.summary_for_jobs(900005, doctored):
+            other_run = invoices()
+        after = invoices()
+
+        # then only the first came from the summary
+        assert (inside, other_run, after) == (99, 1, 1)
+    finally:
+        stage.stage_drop(run_id=900004)
 
 
 def test_a_part_that_fails_fails_the_start_and_leaves_no_stage(settings, monkeypatch):
