@@ -214,6 +214,9 @@ def stage_ensure(*, run: PipelineRun, config: PipelineConfig) -> None:
     """
     if stage_exists(run_id=run.pk):
         return
+    global _jobs_summary
+    if _jobs_summary is not None and _jobs_summary[0] == run.pk:
+        _jobs_summary = None  # rebuilt from the data as they are now: the summary is older
     with transaction.atomic():
         PipelineRun.objects.select_for_update().filter(pk=run.pk).first()
         if stage_exists(run_id=run.pk):

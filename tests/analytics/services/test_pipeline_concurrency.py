@@ -379,6 +379,28 @@ def test_the_summary_serves_only_its_run_and_only_inside_the_block():
         stage.stage_drop(run_id=900004)
 
 
+def test_a_stage_rebuilt_while_jobs_run_is_read_rather_than_the_older_summary(settings):
+    # given a run whose stage is gone while its jobs hold a summary (doctored to tell apart)
+    settings.ANALYTICS_CHUNK_SIZE = 10
+    customer = CustomerFactory()
+    paid_invoice(customer, issued=AS_OF - datetime.timedelta(days=30))
+    run = pipeline_run_start(as_of=AS_OF)
+    doctored = stage.stage_summary(run_id=run.pk)
+    doctored["invoices_all"] = 99
+    stage.stage_drop(run_id=run.pk)
+
+    # when a chunk finds the stage gone and rebuilds it, inside the jobs' block
+    with stage.summary_for_jobs(run.pk, doctored):
+        stage.stage_ensure(run=run, config=PipelineConfig.from_settings())
+        frame = stage.stage_chunk(run_id=run.pk, first_id=customer.pk, last_id=customer.pk)
+
+    # then the chunk reads the rebuilt stage
+    try:
+        assert int(frame.loc[customer.pk, "invoices_all"]) == 1
+    finally:
+        stage.stage_drop(run_id=run.pk)
+
+
 def test_a_part_that_fails_fails_the_start_and_leaves_no_stage(settings, monkeypatch):
     # given two chunks, and a second part whose statement is broken
     _customers_one_per_chunk(settings, 2)
