@@ -57,9 +57,10 @@ def portfolio_pass(
 ) -> tuple[dict, list[str]]:
     """Fit the portfolio's parameters on the run's stage; returns (parameters, problems).
 
-    ``summary``: the stage's :func:`stage_summary` when already read (by the stage's parts).
+    ``summary``: the stage's :func:`stage_summary` when already read (by the stage's parts);
+    left as it is (the run's jobs take their chunks' rows from it).
     """
-    portfolio = derive(summary if summary is not None else stage_summary(run_id=run_id))
+    portfolio = derive(summary.copy() if summary is not None else stage_summary(run_id=run_id))
     missing = sorted(
         {currency for currencies in portfolio["fx_missing"] for currency in currencies}
     )

@@ -26,6 +26,7 @@ from analytics.models import (
 )
 from analytics.pipeline import compute, queries, stage
 from analytics.pipeline.config import PipelineConfig
+from analytics.pipeline.portfolio import portfolio_pass
 from analytics.pipeline.rates import fx_rates_as_of
 from analytics.services.pipeline import (
     pipeline_chunk_process,
@@ -101,7 +102,10 @@ def test_two_chunks_of_a_run_are_computed_at_the_same_time(settings, monkeypatch
 
 
 def _figures() -> dict:
-    fields = ["customer_id", "tier", "clv", "contribution", "rfm_segment", "probability_alive"]
+    fields = [
+        "customer_id", "tier", "clv", "clv_method", "contribution", "rfm_segment",
+        "probability_alive", "notes", "is_churn_warning", "value_percentile",
+    ]  # fmt: skip
     return {row[0]: row[1:] for row in CustomerMetrics.objects.values_list(*fields)}
 
 
@@ -112,6 +116,14 @@ def test_a_run_with_several_jobs_writes_what_a_run_with_one_writes(settings):
         customer = CustomerFactory()
         for days in (200, 90, 30 + index):
             paid_invoice(customer, issued=AS_OF - datetime.timedelta(days=days))
+    # one customer billed in pounds (no rate: no money figures, a note) and one in two
+    # currencies, one of them without a rate
+    unrated = CustomerFactory(currency="GBP")
+    open_invoice(unrated, issued=AS_OF - datetime.timedelta(days=20), total="70.00")
+    mixed = Customer.objects.order_by("pk").first()
+    InvoiceFactory(customer=mixed, currency="GBP", issue_date=AS_OF - datetime.timedelta(days=9),
+                   due_date=AS_OF + datetime.timedelta(days=21), total=Decimal("50.00"),
+                   cost_of_goods=Decimal("20.00"))  # fmt: skip
     single = pipeline_run_execute(as_of=AS_OF, jobs=1)
     expected = _figures()
     seen: list[int] = []
@@ -119,13 +131,18 @@ def test_a_run_with_several_jobs_writes_what_a_run_with_one_writes(settings):
     # when the same is run with three jobs
     run = pipeline_run_execute(as_of=AS_OF, jobs=3, on_chunk=lambda chunk: seen.append(chunk.pk))
 
-    # then every chunk is done, reported once on this thread, and every figure is the same
+    # then every chunk is done, reported once on this thread, and every figure is the same,
+    # the unrated customers' notes included
     assert single.status == run.status == "succeeded"
     assert run.chunks_done == run.chunks_total == 5
-    assert run.customers_done == 9
+    assert run.customers_done == 10
     assert sorted(seen) == sorted(run.chunks.values_list("pk", flat=True))
     assert _figures() == expected
-    assert CustomerMetrics.objects.filter(run=run).count() == 9
+    for customer in (unrated, mixed):
+        clv_method, notes = expected[customer.pk][2], expected[customer.pk][6]
+        assert clv_method == "none"
+        assert any("No FX rate for GBP" in note for note in notes)
+    assert CustomerMetrics.objects.filter(run=run).count() == 10
 
 
 def test_a_failing_chunk_among_parallel_jobs_leaves_the_others_done(settings, monkeypatch):
@@ -293,6 +310,17 @@ def test_a_chunk_taken_from_the_summary_is_the_chunk_read_from_the_stage():
     )
     ranges = [(ids[0], ids[-1]), (ids[1], ids[2]), (ids[3], ids[5]), (ids[-1], ids[-1] + 5)]
     try:
+        # and the portfolio pass done on it first, as at a run's start, leaving it as it was
+        read_back = built.summary.copy()
+        portfolio_pass(
+            config=config,
+            window=queries.Window.trailing(AS_OF, config.window_days),
+            run_id=900003,
+            seed=1,
+            summary=built.summary,
+        )
+        pd.testing.assert_frame_equal(built.summary, read_back, check_exact=True)
+
         # when each chunk's rows are read from the stage, then taken from the summary
         from_stage = [stage.stage_chunk(run_id=900003, first_id=a, last_id=b) for a, b in ranges]
         with stage.summary_for_jobs(900003, built.summary):
@@ -380,23 +408,47 @@ def test_the_summary_serves_only_its_run_and_only_inside_the_block():
 
 
 def test_a_stage_rebuilt_while_jobs_run_is_read_rather_than_the_older_summary(settings):
-    # given a run whose stage is gone while its jobs hold a summary (doctored to tell apart)
+    # given a run whose jobs hold its summary (doctored to tell apart)
     settings.ANALYTICS_CHUNK_SIZE = 10
     customer = CustomerFactory()
     paid_invoice(customer, issued=AS_OF - datetime.timedelta(days=30))
     run = pipeline_run_start(as_of=AS_OF)
     doctored = stage.stage_summary(run_id=run.pk)
     doctored["invoices_all"] = 99
-    stage.stage_drop(run_id=run.pk)
-
-    # when a chunk finds the stage gone and rebuilds it, inside the jobs' block
-    with stage.summary_for_jobs(run.pk, doctored):
-        stage.stage_ensure(run=run, config=PipelineConfig.from_settings())
-        frame = stage.stage_chunk(run_id=run.pk, first_id=customer.pk, last_id=customer.pk)
-
-    # then the chunk reads the rebuilt stage
     try:
+        with stage.summary_for_jobs(run.pk, doctored):
+            # when the stage is dropped (a retry finalising it, in any process) and a
+            # chunk rebuilds it from the data as they are now
+            stage.stage_drop(run_id=run.pk)
+            stage.stage_ensure(run=run, config=PipelineConfig.from_settings())
+            frame = stage.stage_chunk(run_id=run.pk, first_id=customer.pk, last_id=customer.pk)
+
+        # then the chunk reads the rebuilt stage, not the older summary
         assert int(frame.loc[customer.pk, "invoices_all"]) == 1
+    finally:
+        stage.stage_drop(run_id=run.pk)
+
+
+def test_the_block_restores_what_was_there_and_needs_a_stage():
+    # given a stage and its summary
+    customer = CustomerFactory()
+    paid_invoice(customer, issued=AS_OF - datetime.timedelta(days=30))
+    run = pipeline_run_start(as_of=AS_OF)
+    summary = stage.stage_summary(run_id=run.pk)
+    try:
+        # when blocks are nested, and one is opened for a run without a stage
+        with stage.summary_for_jobs(run.pk, summary):
+            outer = stage._jobs_summary
+            with stage.summary_for_jobs(run.pk + 1000, summary):
+                without_stage = stage._jobs_summary
+            restored = stage._jobs_summary
+
+        # then the inner one holds nothing, and the outer one is back after it
+        assert outer is not None
+        assert outer[0] == run.pk
+        assert without_stage is None
+        assert restored is outer
+        assert stage._jobs_summary is None
     finally:
         stage.stage_drop(run_id=run.pk)
 
