@@ -306,7 +306,7 @@ def summary_for_jobs(run_id: int, summary: pd.DataFrame | None) -> Iterator[None
 
     For the jobs a run forks right after building its stage: they inherit the summary
     with the process, where each chunk read its 10,000 rows back through COPY (56-65
-    ms of a chunk's 0.3 s; 24-26 ms from the summary). The summary is tied to the
+    ms of a chunk's 0.3 s; 27-29 ms from the summary, the oid check included). The summary is tied to the
     stage table it was read from (its oid): a stage rebuilt meanwhile, by a retry in
     any process, is a new table and is read instead. Celery workers and retries,
     which do not have the summary, read the stage. One run at a time per process:

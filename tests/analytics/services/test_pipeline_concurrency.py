@@ -417,13 +417,25 @@ def test_a_stage_rebuilt_while_jobs_run_is_read_rather_than_the_older_summary(se
     doctored["invoices_all"] = 99
     try:
         with stage.summary_for_jobs(run.pk, doctored):
-            # when the stage is dropped (a retry finalising it, in any process) and a
-            # chunk rebuilds it from the data as they are now
+            # when the stage is dropped and built again from the data as they are now, as
+            # another process would (a retry finalising and retrying the run): nothing here
+            # is told, the summary stays held
             stage.stage_drop(run_id=run.pk)
-            stage.stage_ensure(run=run, config=PipelineConfig.from_settings())
+            config = PipelineConfig.from_settings()
+            stage.stage_create(
+                run_id=run.pk,
+                config=config,
+                window=queries.Window.trailing(AS_OF, config.window_days),
+                rates=fx_rates_as_of(as_of=AS_OF, base_currency=config.base_currency),
+                first_id=customer.pk,
+                last_id=customer.pk,
+            )
+            held = stage._jobs_summary
             frame = stage.stage_chunk(run_id=run.pk, first_id=customer.pk, last_id=customer.pk)
 
-        # then the chunk reads the rebuilt stage, not the older summary
+        # then the chunk reads the rebuilt stage (a new table), not the older summary
+        assert held is not None
+        assert held[2] is doctored
         assert int(frame.loc[customer.pk, "invoices_all"]) == 1
     finally:
         stage.stage_drop(run_id=run.pk)
