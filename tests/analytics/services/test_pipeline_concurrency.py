@@ -277,6 +277,20 @@ def test_a_stage_built_in_parts_at_once_equals_the_stage_built_whole(monkeypatch
         stage.stage_drop(run_id=900002)
 
 
+def _stage_built(run_id: int, first_id: int, last_id: int, parts=None) -> stage.StageBuilt:
+    """The stage of ``run_id`` built as of AS_OF (in ``parts`` when given)."""
+    config = PipelineConfig.from_settings()
+    return stage.stage_create(
+        run_id=run_id,
+        config=config,
+        window=queries.Window.trailing(AS_OF, config.window_days),
+        rates=fx_rates_as_of(as_of=AS_OF, base_currency=config.base_currency),
+        first_id=first_id,
+        last_id=last_id,
+        parts=parts,
+    )
+
+
 def test_a_chunk_taken_from_the_summary_is_the_chunk_read_from_the_stage():
     # given a stage built in parts over customers with and without invoices, one on hold,
     # one graded E and high risk, one without a credit profile, one billed in two
@@ -298,20 +312,12 @@ def test_a_chunk_taken_from_the_summary_is_the_chunk_read_from_the_stage():
     open_invoice(unrated, issued=AS_OF - datetime.timedelta(days=15), total="70.00")
     idle = CustomerFactory()
     ids = sorted(customer.pk for customer in [*customers, mixed, unrated, idle])
-    config = PipelineConfig.from_settings()
-    built = stage.stage_create(
-        run_id=900003,
-        config=config,
-        window=queries.Window.trailing(AS_OF, config.window_days),
-        rates=fx_rates_as_of(as_of=AS_OF, base_currency=config.base_currency),
-        first_id=ids[0],
-        last_id=ids[-1],
-        parts=[(ids[0], ids[3]), (ids[4], ids[-1])],
-    )
+    built = _stage_built(900003, ids[0], ids[-1], parts=[(ids[0], ids[3]), (ids[4], ids[-1])])
     ranges = [(ids[0], ids[-1]), (ids[1], ids[2]), (ids[3], ids[5]), (ids[-1], ids[-1] + 5)]
     try:
         # and the portfolio pass done on it first, as at a run's start, leaving it as it was
         read_back = built.summary.copy()
+        config = PipelineConfig.from_settings()
         portfolio_pass(
             config=config,
             window=queries.Window.trailing(AS_OF, config.window_days),
@@ -376,16 +382,8 @@ def test_the_summary_serves_only_its_run_and_only_inside_the_block():
     # given a built stage and a summary doctored to tell its figures apart
     customer = CustomerFactory()
     paid_invoice(customer, issued=AS_OF - datetime.timedelta(days=30))
-    config = PipelineConfig.from_settings()
-    built = stage.stage_create(
-        run_id=900004,
-        config=config,
-        window=queries.Window.trailing(AS_OF, config.window_days),
-        rates=fx_rates_as_of(as_of=AS_OF, base_currency=config.base_currency),
-        first_id=customer.pk,
-        last_id=customer.pk,
-        parts=[(customer.pk, customer.pk), (customer.pk + 1, customer.pk + 1)],
-    )
+    parts = [(customer.pk, customer.pk), (customer.pk + 1, customer.pk + 1)]
+    built = _stage_built(900004, customer.pk, customer.pk, parts=parts)
     doctored = built.summary.copy()
     doctored["invoices_all"] = 99
 
@@ -421,15 +419,7 @@ def test_a_stage_rebuilt_while_jobs_run_is_read_rather_than_the_older_summary(se
             # another process would (a retry finalising and retrying the run): nothing here
             # is told, the summary stays held
             stage.stage_drop(run_id=run.pk)
-            config = PipelineConfig.from_settings()
-            stage.stage_create(
-                run_id=run.pk,
-                config=config,
-                window=queries.Window.trailing(AS_OF, config.window_days),
-                rates=fx_rates_as_of(as_of=AS_OF, base_currency=config.base_currency),
-                first_id=customer.pk,
-                last_id=customer.pk,
-            )
+            _stage_built(run.pk, customer.pk, customer.pk)
             held = stage._jobs_summary
             frame = stage.stage_chunk(run_id=run.pk, first_id=customer.pk, last_id=customer.pk)
 
