@@ -69,7 +69,8 @@ def _child() -> None:
     from django.utils import timezone
 
     from analytics.models import FxRate, PipelineRun
-    from analytics.services.pipeline import pipeline_jobs_default, pipeline_run_execute
+    from analytics.services.pipeline import pipeline_jobs_default
+    from analytics.services.pipeline_execute import pipeline_run_execute
     from customers.models import Customer
     from receivables.models import Invoice
 

@@ -42,7 +42,7 @@ def _child() -> None:
 
     from analytics.kpis.services import kpi_snapshot_take
     from analytics.models import CustomerMetrics, KpiSnapshot, PipelineRun, RunStatus
-    from analytics.services.pipeline import pipeline_run_execute
+    from analytics.services.pipeline_execute import pipeline_run_execute
     from crm import roles
     from customers.models import Customer
 

@@ -5,18 +5,16 @@ customer's aggregates, once) and fits the portfolio's parameters;
 ``pipeline_chunk_process`` computes and writes one chunk (idempotent: a done
 chunk is skipped, so a retried or twice-delivered task does no harm);
 ``pipeline_run_finalize`` settles the status, sends the tier digests and drops
-the stage. The management command runs them in-process (``jobs`` chunks at a
-time, each in its own process with its own database connection); the Celery task fans
-the chunks out as a chord.
+the stage. The management command runs them in-process
+(:mod:`analytics.services.pipeline_execute`); the Celery task fans the chunks
+out as a chord.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterator
-from concurrent.futures.process import BrokenProcessPool
-from contextlib import closing
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from itertools import pairwise
 
@@ -37,10 +35,8 @@ from analytics.pipeline.stage import (
     stage_drop,
     stage_drop_orphans,
     stage_ensure,
-    summary_for_jobs,
 )
 from analytics.services.digests import tier_change_digests_send
-from crm.db import each_in_own_process
 from crm.exceptions import ApplicationError, NotFound
 from customers.models import Customer
 
@@ -112,14 +108,18 @@ def pipeline_run_start(
     fitted on those customers only. With ``jobs`` > 1 on PostgreSQL the stage is
     built in that many parts at once (consecutive chunks, one connection each).
     """
-    run, _summary = _run_started(as_of=as_of, last_customer_id=last_customer_id, jobs=jobs)
+    run, _summary = pipeline_run_start_with_summary(
+        as_of=as_of, last_customer_id=last_customer_id, jobs=jobs
+    )
     return run
 
 
-def _run_started(
+def pipeline_run_start_with_summary(
     *, as_of: date | None, last_customer_id: int | None, jobs: int
 ) -> tuple[PipelineRun, pd.DataFrame | None]:
-    """:func:`pipeline_run_start`, with the stage's summary when its parts read it back."""
+    """:func:`pipeline_run_start`, with the stage's summary when its parts read it back
+    (None otherwise): for a run whose jobs are forked from this process
+    (:func:`analytics.services.pipeline_execute.pipeline_run_execute`)."""
     config = PipelineConfig.from_settings()
     as_of = as_of or timezone.localdate()
     if as_of > timezone.localdate():
@@ -300,14 +300,6 @@ def pipeline_run_finalize(*, run_id: int) -> PipelineRun:
     return run
 
 
-def _chunk_process_recorded(chunk_id: int) -> None:
-    """Process a chunk in this process; a failure is on the chunk row, and the run goes on."""
-    try:
-        pipeline_chunk_process(chunk_id=chunk_id)
-    except Exception:  # recorded on the chunk when it could be (a missing chunk cannot)
-        logger.warning("analytics chunk %s left failed; the run goes on", chunk_id, exc_info=True)
-
-
 def pipeline_jobs_default() -> int:
     """How many chunks an in-process run works on at once unless told: one per CPU (at
     most 4) on PostgreSQL; one on SQLite, which lets one connection write at a time,
@@ -315,120 +307,6 @@ def pipeline_jobs_default() -> int:
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         return 1
     return max(1, min(4, os.cpu_count() or 1))
-
-
-# Each job holds a database connection of its own while the run lasts.
-MAX_JOBS = 32
-
-
-def _jobs_checked(jobs: int) -> int:
-    if jobs < 1:
-        raise ApplicationError(
-            f"jobs must be at least 1 (got {jobs}); 1 processes the chunks one after the other.",
-            code="jobs_invalid",
-        )
-    if jobs > MAX_JOBS:
-        raise ApplicationError(
-            f"jobs must be at most {MAX_JOBS} (got {jobs}): each job holds a database"
-            " connection; one per CPU is enough.",
-            code="jobs_invalid",
-        )
-    if jobs > 1 and connection.vendor != "postgresql":
-        raise ApplicationError(
-            f"Processing {jobs} chunks at once needs PostgreSQL: {connection.vendor} lets one"
-            " connection write at a time. Use 1 job.",
-            code="jobs_unsupported",
-        )
-    if jobs > 1 and connection.in_atomic_block:
-        raise ApplicationError(
-            f"Processing {jobs} chunks at once cannot run inside a transaction: the other"
-            " connections would not see the run it starts. Use 1 job, or run it outside"
-            " the transaction.",
-            code="jobs_in_transaction",
-        )
-    return jobs
-
-
-def pipeline_run_execute(
-    *,
-    as_of: date | None = None,
-    last_customer_id: int | None = None,
-    on_start: Callable[[PipelineRun], None] | None = None,
-    on_chunk: Callable[[PipelineChunk], None] | None = None,
-    jobs: int = 1,
-) -> PipelineRun:
-    """The whole pipeline in this process: start, every chunk, finalise.
-
-    With ``jobs`` > 1 (PostgreSQL only) the stage is built in that many parts at
-    once (threads: the work is PostgreSQL's), then that many chunks are processed
-    at once, each in a process forked from this one with its own database
-    connection, as Celery workers would: a chunk's statistics are Python work,
-    which threads would take turns at (the chunks took 1.45-1.66 s in processes
-    against 1.74-1.93 s on threads, 100,000 customers, alternated three times).
-    ``on_chunk`` is still called in this process. A chunk that raises is recorded
-    as failed and the others still run. A job whose process dies takes the
-    other jobs with it: their chunks and those not started are failed, and the
-    run is finalised with them. Interrupted (Ctrl-C) or stopped by any other
-    error, the run is finalised as well, its unfinished chunks failed, and the
-    error raised again.
-    """
-    jobs = _jobs_checked(jobs)
-    run, summary = _run_started(as_of=as_of, last_customer_id=last_customer_id, jobs=jobs)
-    try:
-        if on_start is not None:
-            on_start(run)
-        chunks = list(run.chunks.order_by("index"))
-        if jobs == 1:
-            for chunk in chunks:
-                _chunk_process_recorded(chunk.pk)
-                if on_chunk is not None:
-                    on_chunk(chunk)
-        else:
-            by_id = {chunk.pk: chunk for chunk in chunks}
-            # Closed on the way out, whatever stops the loop (the progress callback
-            # interrupted, say): the jobs are waited for before the run is settled.
-            # The jobs are forked inside the block: their chunks read the stage's rows
-            # from the summary they inherit (the stage holds the same figures).
-            with (
-                summary_for_jobs(run.pk, summary),
-                closing(
-                    each_in_own_process(
-                        _chunk_process_recorded, list(by_id), workers=jobs, name="analytics-chunk"
-                    )
-                ) as processed,
-            ):
-                for chunk_id, _ in processed:
-                    if on_chunk is not None:
-                        on_chunk(by_id[chunk_id])
-    except BrokenProcessPool as error:
-        logger.error("analytics run %s: a job's process died: %s", run.pk, error)
-        _chunks_left_failed(
-            run,
-            "A job's process died (killed, out of memory?) and the run's other jobs were"
-            " stopped with it before this chunk was done.",
-        )
-    except BaseException as error:
-        # Settled rather than left "running" for hours with its stage: what is done
-        # stays, the rest is failed and can be retried; the error goes on.
-        if isinstance(error, KeyboardInterrupt):
-            reason = "Interrupted (Ctrl-C) before this chunk was done."
-        else:
-            reason = f"The run stopped before this chunk was done: {error!r}"[:2000]
-        try:
-            _chunks_left_failed(run, reason)
-            pipeline_run_finalize(run_id=run.pk)
-        except Exception:  # the error that stopped the run is the one to raise
-            logger.exception("analytics run %s could not be settled", run.pk)
-        raise
-    return pipeline_run_finalize(run_id=run.pk)
-
-
-def _chunks_left_failed(run: PipelineRun, reason: str) -> None:
-    """Fail, with ``reason``, the run's chunks that are neither done nor failed: the run is
-    then finalised with them, to be retried with ``--retry-failed``."""
-    PipelineChunk.objects.filter(run=run).exclude(
-        status__in=[ChunkStatus.DONE, ChunkStatus.FAILED]
-    ).update(status=ChunkStatus.FAILED, error=reason, finished_at=timezone.now())
 
 
 def pipeline_run_is_complete(*, run_id: int, max_attempts: int) -> bool:
@@ -439,13 +317,3 @@ def pipeline_run_is_complete(*, run_id: int, max_attempts: int) -> bool:
         .exclude(status=ChunkStatus.FAILED, attempts__gte=max_attempts)
     )
     return not open_chunks.exists()
-
-
-def pipeline_run_retry_failed(*, run_id: int) -> PipelineRun:
-    """Process the run's chunks that are not done again (in this process), then re-finalise."""
-    run = PipelineRun.objects.filter(pk=run_id).first()
-    if run is None:
-        raise NotFound(f"Pipeline run {run_id} does not exist.", code="run_not_found")
-    for chunk in run.chunks.exclude(status=ChunkStatus.DONE).order_by("index"):
-        _chunk_process_recorded(chunk.pk)
-    return pipeline_run_finalize(run_id=run_id)

@@ -10,7 +10,7 @@ from analytics.selectors import (
     loss_making_customer_list,
     pipeline_run_latest,
 )
-from analytics.services.pipeline import pipeline_run_execute
+from analytics.services.pipeline_execute import pipeline_run_execute
 from crm import roles
 from tests.analytics.conftest import AS_OF, paid_invoice
 from tests.factories.accounts import UserFactory

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from analytics.services import pipeline as services
+from analytics.services import pipeline_execute
 from crm.exceptions import ApplicationError
 
 
@@ -50,7 +51,7 @@ class Command(BaseCommand):
             )
         try:
             if options["retry_failed"]:
-                run = services.pipeline_run_retry_failed(run_id=options["retry_failed"])
+                run = pipeline_execute.pipeline_run_retry_failed(run_id=options["retry_failed"])
             elif options["dispatch"]:
                 from analytics.tasks import pipeline_run_dispatch
 
@@ -91,7 +92,7 @@ class Command(BaseCommand):
             bar["bar"].update(chunk.customer_count)
 
         try:
-            return services.pipeline_run_execute(
+            return pipeline_execute.pipeline_run_execute(
                 as_of=as_of, on_start=on_start, on_chunk=on_chunk, jobs=jobs
             )
         finally:

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from analytics.models import TierRule
-from analytics.services.pipeline import pipeline_run_execute
+from analytics.services.pipeline_execute import pipeline_run_execute
 from crm import roles
 from tests.analytics.conftest import AS_OF, paid_invoice
 from tests.factories.customers import CustomerFactory

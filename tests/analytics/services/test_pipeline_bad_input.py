@@ -7,7 +7,8 @@ import pytest
 from django.utils import timezone
 
 from analytics.models import CustomerMetrics, FxRate, PipelineRun, RunStatus, TierChange, TierRule
-from analytics.services.pipeline import pipeline_run_execute, pipeline_run_start
+from analytics.services.pipeline import pipeline_run_start
+from analytics.services.pipeline_execute import pipeline_run_execute
 from crm.exceptions import ApplicationError
 from customers.models import Customer
 from tests.analytics.conftest import AS_OF, open_invoice, paid_invoice

@@ -31,9 +31,9 @@ from analytics.pipeline.rates import fx_rates_as_of
 from analytics.services.pipeline import (
     pipeline_chunk_process,
     pipeline_jobs_default,
-    pipeline_run_execute,
     pipeline_run_start,
 )
+from analytics.services.pipeline_execute import pipeline_run_execute
 from customers.models import Customer
 from receivables.services import allocation_create
 from tests.analytics.conftest import AS_OF, open_invoice, paid_invoice
@@ -181,7 +181,7 @@ def test_the_command_runs_one_job_per_cpu_by_default_on_postgresql(monkeypatch):
         jobs.append(kwargs["jobs"])
         return real(**kwargs)
 
-    monkeypatch.setattr("analytics.services.pipeline.pipeline_run_execute", recording)
+    monkeypatch.setattr("analytics.services.pipeline_execute.pipeline_run_execute", recording)
 
     # when
     out = StringIO()

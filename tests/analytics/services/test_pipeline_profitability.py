@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from analytics.models import CustomerMetrics
-from analytics.services.pipeline import pipeline_run_execute
+from analytics.services.pipeline_execute import pipeline_run_execute
 from receivables.models import CollectionActivity
 from tests.analytics.conftest import AS_OF, open_invoice, paid_invoice
 from tests.factories.customers import CustomerFactory

@@ -5,7 +5,7 @@ import datetime
 import pytest
 
 from analytics.models import CustomerMetrics
-from analytics.services.pipeline import pipeline_run_execute
+from analytics.services.pipeline_execute import pipeline_run_execute
 from tests.analytics.conftest import AS_OF, paid_invoice
 from tests.factories.customers import CustomerFactory
 

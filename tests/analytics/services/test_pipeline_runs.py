@@ -18,11 +18,8 @@ from analytics.models import (
     TierChange,
 )
 from analytics.pipeline import compute
-from analytics.services.pipeline import (
-    pipeline_jobs_default,
-    pipeline_run_execute,
-    pipeline_run_retry_failed,
-)
+from analytics.services.pipeline import pipeline_jobs_default
+from analytics.services.pipeline_execute import pipeline_run_execute, pipeline_run_retry_failed
 from analytics.stats import bgnbd
 from credit.models import CreditProfile
 from crm import roles
@@ -432,7 +429,7 @@ def test_a_run_stopped_by_an_error_is_settled_and_the_error_raised(settings):
 
 def test_an_error_while_settling_does_not_hide_the_one_that_stopped_the_run(settings, monkeypatch):
     # given a run interrupted (Ctrl-C) in its progress callback, whose finalisation fails too
-    from analytics.services import pipeline as services
+    from analytics.services import pipeline_execute
 
     settings.ANALYTICS_CHUNK_SIZE = 1
     for customer in [CustomerFactory() for _ in range(2)]:
@@ -444,7 +441,7 @@ def test_an_error_while_settling_does_not_hide_the_one_that_stopped_the_run(sett
     def broken_finalize(**kwargs):
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(services, "pipeline_run_finalize", broken_finalize)
+    monkeypatch.setattr(pipeline_execute, "pipeline_run_finalize", broken_finalize)
 
     # when / then the interruption is what the caller gets, not the settling's error
     with pytest.raises(KeyboardInterrupt):

@@ -15,11 +15,10 @@ from analytics.pipeline.stage import stage_exists, stage_table
 from analytics.services import pipeline as services
 from analytics.services.pipeline import (
     pipeline_chunk_process,
-    pipeline_run_execute,
     pipeline_run_finalize,
-    pipeline_run_retry_failed,
     pipeline_run_start,
 )
+from analytics.services.pipeline_execute import pipeline_run_execute, pipeline_run_retry_failed
 from tests.analytics.conftest import AS_OF, open_invoice, paid_invoice
 from tests.factories.customers import CustomerFactory
 from tests.factories.receivables import CreditNoteFactory

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from analytics.models import CustomerMetrics, TierRule
-from analytics.services.pipeline import pipeline_run_execute
+from analytics.services.pipeline_execute import pipeline_run_execute
 from analytics.tiering.rules import active_rules
 from analytics.tiering.services import (
     tier_rule_delete,
