@@ -160,6 +160,43 @@ def insert_unless_exists(instance: models.Model, *, unique_fields: Sequence[str]
     return True
 
 
+def bulk_update_rows(instances: Sequence[models.Model], fields: Sequence[str]) -> int:
+    """Write ``fields`` of ``instances`` (saved rows of one model) back, by primary key.
+
+    On PostgreSQL one ``UPDATE … FROM unnest(arrays)``, one array per column:
+    Django's ``bulk_update`` sets each column with a CASE over the batch's keys,
+    which PostgreSQL evaluates key by key (a nightly balance rebuild of 66,000
+    rows took 135-163 s with it, against 9-12 s to delete and insert them).
+    Elsewhere ``bulk_update``. Like it, no save signals and no ``auto_now``:
+    set such values on the instances. Returns the rows updated.
+    """
+    if not instances:
+        return 0
+    model = type(instances[0])
+    db = _database()
+    if db.vendor != "postgresql":
+        return model._base_manager.bulk_update(instances, fields, batch_size=200)
+    meta = model._meta
+    quote = db.ops.quote_name
+    columns = [meta.pk, *(meta.get_field(name) for name in fields)]
+    arrays = [
+        [column.get_db_prep_save(getattr(instance, column.attname), db) for instance in instances]
+        for column in columns
+    ]
+    casts = ", ".join(f"%s::{column.db_type(db)}[]" for column in columns)
+    names = ", ".join(f"c{index}" for index in range(len(columns)))
+    updates = ", ".join(
+        f"{quote(column.column)} = v.c{index}" for index, column in enumerate(columns) if index
+    )
+    sql = (
+        f"UPDATE {quote(meta.db_table)} AS t SET {updates}"
+        f" FROM unnest({casts}) AS v({names}) WHERE t.{quote(meta.pk.column)} = v.c0"
+    )
+    with db.cursor() as cursor:
+        cursor.execute(sql, arrays)
+        return cursor.rowcount
+
+
 def each_on_own_connection(
     function: Callable[[T], R], items: Iterable[T], *, workers: int, name: str
 ) -> Iterator[tuple[T, R]]:

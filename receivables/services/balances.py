@@ -20,6 +20,7 @@ from django.db.models import DecimalField, F, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from crm.db import bulk_update_rows
 from crm.money import DECIMAL_PLACES, MAX_DIGITS, quantize
 from receivables.models import MAX_AGING_BUCKETS, BalanceSnapshot, CustomerBalance, Invoice
 
@@ -47,9 +48,9 @@ def bucket_index(*, due_date: date, as_of: date, edges: tuple[int, ...]) -> int:
     return len(edges) + 1
 
 
-# A rebuild replaces a row (delete, insert) while a ledger write waits for its lock: the
-# waiting statement then finds no row, and looks again. Each look that fails needs another
-# rebuild to have replaced the row in between; a few always suffice.
+# A rebuild deletes the row of a customer who no longer owes anything in a currency; a
+# ledger write that waited for that row's lock then finds none and creates it. Looking
+# again is bounded all the same.
 _LOCK_ATTEMPTS = 10
 
 
@@ -164,28 +165,50 @@ def customer_balances_refresh(
         customer_ids = sorted(set(open_customers.distinct()) | set(with_rows.distinct()))
     written = 0
     for start in range(0, len(customer_ids), chunk_size):
-        chunk = customer_ids[start : start + chunk_size]
         with transaction.atomic():
-            # Lock the chunk's rows (waiting for ledger writes in flight), then
-            # replace them: a ledger write that waited on a lock finds the new row.
-            locked = CustomerBalance.objects.select_for_update().filter(customer_id__in=chunk)
-            list(locked.order_by("pk").values_list("pk", flat=True))
-            locked.delete()
-            now = timezone.now()
-            rows = [
-                CustomerBalance(
-                    customer_id=customer_id, currency=currency, as_of=as_of, edges=signature,
-                    updated_at=now, **values,
-                )
-                for (customer_id, currency), values in balances_recomputed(customer_ids=chunk, as_of=as_of).items()
-            ]  # fmt: skip
-            CustomerBalance.objects.bulk_create(rows, batch_size=2000)
-            written += len(rows)
+            written += _chunk_rebuilt(customer_ids[start : start + chunk_size], as_of, signature)
     if complete:
         BalanceSnapshot.objects.update_or_create(
             pk=1, defaults={"as_of": as_of, "edges": signature}
         )
     return written
+
+
+_REBUILT_FIELDS = ["as_of", "edges", "updated_at", "open_total", "overdue_total", *BUCKET_FIELDS]
+
+
+def _chunk_rebuilt(chunk: list[int], as_of: date, signature: str) -> int:
+    """Rebuild the balance rows of the customers in ``chunk``; returns the rows written.
+
+    The chunk's rows are locked first (waiting for ledger writes in flight), then
+    updated in place: a ledger write waiting for a row's lock goes on with the
+    rebuilt row. A row whose customer no longer owes anything in its currency is
+    deleted (a write that waited for it creates it again); a new one is created.
+    """
+    locked = {
+        (row.customer_id, row.currency): row
+        for row in CustomerBalance.objects.select_for_update()
+        .filter(customer_id__in=chunk)
+        .order_by("pk")
+    }
+    now = timezone.now()
+    changed, created = [], []
+    for (customer_id, currency), values in balances_recomputed(
+        customer_ids=chunk, as_of=as_of
+    ).items():
+        row = locked.pop((customer_id, currency), None)
+        if row is None:
+            row = CustomerBalance(customer_id=customer_id, currency=currency)
+            created.append(row)
+        else:
+            changed.append(row)
+        row.as_of, row.edges, row.updated_at = as_of, signature, now
+        for name, value in values.items():
+            setattr(row, name, value)
+    CustomerBalance.objects.filter(pk__in=[row.pk for row in locked.values()]).delete()
+    bulk_update_rows(changed, _REBUILT_FIELDS)
+    CustomerBalance.objects.bulk_create(created, batch_size=2000)
+    return len(changed) + len(created)
 
 
 def balances_are_fresh(*, as_of: date | None = None) -> bool:

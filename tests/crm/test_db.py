@@ -8,8 +8,16 @@ import pytest
 from django.db import connection
 
 from credit.models import CreditCheck, CreditProfile
-from crm.db import insert_unless_exists, instance_from_row, prepared_cursor, select_columns
+from crm.db import (
+    bulk_update_rows,
+    insert_unless_exists,
+    instance_from_row,
+    prepared_cursor,
+    select_columns,
+)
+from receivables.models import CustomerBalance
 from tests.factories.credit import CreditProfileFactory
+from tests.factories.customers import CustomerFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -293,3 +301,32 @@ def test_each_in_own_process_refuses_to_run_inside_a_transaction():
     # when asked to fork, then it refuses
     with transaction.atomic(), pytest.raises(RuntimeError, match="inside a transaction"):
         list(each_in_own_process(str, [1], workers=1, name="test-atomic"))
+
+
+def test_rows_updated_in_bulk_take_the_named_fields_only():
+    # given three balance rows, two of them changed in memory (money, a date, a text, a total)
+    rows = [
+        CustomerBalance.objects.create(
+            customer=CustomerFactory(), currency="USD", as_of=date(2026, 1, 1), edges="30"
+        )
+        for _ in range(3)
+    ]
+    for index, row in enumerate(rows[:2]):
+        row.open_total = Decimal("2500.75") + index
+        row.as_of = date(2027, 3, index + 1)
+        row.edges = "30,60"
+        row.overdue_total = Decimal("9.99")  # not written
+
+    # when the first two are written back for three of those fields
+    updated = bulk_update_rows(rows[:2], ["open_total", "as_of", "edges"])
+
+    # then those fields are stored exactly, the others and the third row are untouched
+    assert updated == 2
+    stored = {row.pk: row for row in CustomerBalance.objects.all()}
+    for index, row in enumerate(rows[:2]):
+        assert stored[row.pk].open_total == Decimal("2500.75") + index
+        assert stored[row.pk].as_of == date(2027, 3, index + 1)
+        assert stored[row.pk].edges == "30,60"
+        assert stored[row.pk].overdue_total == Decimal("0.00")
+    assert (stored[rows[2].pk].open_total, stored[rows[2].pk].edges) == (Decimal("0.00"), "30")
+    assert bulk_update_rows([], ["open_total"]) == 0

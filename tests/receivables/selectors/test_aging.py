@@ -195,3 +195,25 @@ def test_portfolio_rows_are_paged_like_the_others():
     second = aging_report(user=admin, as_of=AS_OF, group_by="currency", limit=1, offset=1)
     assert first.row_count == second.row_count == 2
     assert [r.currency for r in first.rows + second.rows] == ["EUR", "USD"]
+
+
+def test_a_rebuild_updates_the_rows_in_place_and_drops_those_with_nothing_open():
+    from receivables.models import CustomerBalance
+    from receivables.services.balances import customer_balances_refresh
+
+    # given a customer who owes in dollars, and a row left for euros with nothing open
+    customer = CustomerFactory()
+    _invoice(customer, 10, "250.00")
+    customer_balances_refresh()
+    kept = CustomerBalance.objects.get(customer=customer, currency="USD")
+    CustomerBalance.objects.filter(pk=kept.pk).update(open_total=Decimal("1.00"))
+    CustomerBalance.objects.create(customer=customer, currency="EUR", as_of=AS_OF, edges="")
+
+    # when the balances are rebuilt
+    written = customer_balances_refresh()
+
+    # then the dollar row is the same row, rebuilt; the euro row is gone
+    assert written == 1
+    [row] = CustomerBalance.objects.filter(customer=customer)
+    assert row.pk == kept.pk
+    assert (row.currency, row.open_total) == ("USD", Decimal("250.00"))
