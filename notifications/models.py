@@ -24,6 +24,11 @@ class Notification(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
+    # An email is owed (asked for, the recipient has an address) until emailed_at is
+    # set; email_enqueued_at is when its task was last handed to the broker (empty
+    # when the broker was down), so the drain knows what to enqueue again.
+    email_wanted = models.BooleanField(_("email wanted"), default=False)
+    email_enqueued_at = models.DateTimeField(_("email enqueued at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -36,6 +41,11 @@ class Notification(models.Model):
                 name="notification_unread",
             ),
             models.Index(fields=["recipient", "-created_at"], name="notification_recipient"),
+            models.Index(
+                fields=["created_at"],
+                condition=Q(email_wanted=True, emailed_at__isnull=True),
+                name="notification_email_owed",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -527,6 +527,23 @@ CELERY_BEAT_SCHEDULE["dunning-outbox-drain"] = {
     "schedule": timedelta(minutes=5),
     "options": {"expires": 240},
 }
+CELERY_BEAT_SCHEDULE["notifications-email-drain"] = {
+    "task": "notifications.email_drain",
+    "schedule": timedelta(minutes=5),
+    "options": {"expires": 240},
+}
+# Notification emails (limit decisions, holds, tier changes): the drain enqueues an
+# email the broker never got after the first delay (seconds), one it got but that
+# is still unsent after the second, and gives up on emails older than the hours.
+CRM_NOTIFICATION_DRAIN_AFTER_SECONDS = read(
+    "CRM_NOTIFICATION_DRAIN_AFTER_SECONDS", env.int, default=120
+)
+CRM_NOTIFICATION_REQUEUE_LOST_AFTER_SECONDS = read(
+    "CRM_NOTIFICATION_REQUEUE_LOST_AFTER_SECONDS", env.int, default=3600
+)
+CRM_NOTIFICATION_EMAIL_MAX_AGE_HOURS = read(
+    "CRM_NOTIFICATION_EMAIL_MAX_AGE_HOURS", env.int, default=48
+)
 # How long a worker's claim on a notice lasts (longer than one SMTP send); when a
 # worker dies mid-send the notice is sent again after it, with the same Message-ID.
 CRM_DUNNING_SEND_LEASE_SECONDS = read("CRM_DUNNING_SEND_LEASE_SECONDS", env.int, default=300)
