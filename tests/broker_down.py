@@ -1,7 +1,7 @@
 """Redis down for a test: the Celery app publishes to a closed local port, so a
 publish fails the way it does when Redis is down (connection refused), with the
-timeouts of the settings. ``broker_down`` is a fixture (import it into the test
-module); ``broker_back`` makes the broker answer again (tasks then run in-process).
+timeouts of the settings. ``broker_down`` is a fixture (tests/conftest.py registers
+this module as a plugin); ``broker_back`` makes the broker answer again (tasks then run in-process).
 """
 
 from __future__ import annotations

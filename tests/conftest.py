@@ -12,6 +12,9 @@ from rest_framework.test import APIClient
 from crm import roles
 from tests.factories.accounts import UserFactory
 
+# Fixtures kept in their own modules, available to every test.
+pytest_plugins = ["tests.broker_down"]
+
 
 def _is_postgres() -> bool:
     return connection.vendor == "postgresql"

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from notifications.models import Notification
 from notifications.services import notification_send, notifications_email_drain
-from tests.broker_down import broker_back, broker_down  # noqa: F401 - fixture
+from tests.broker_down import broker_back
 from tests.factories.accounts import UserFactory
 
 pytestmark = pytest.mark.django_db
