@@ -287,6 +287,8 @@ CRM_REMITTANCE_INSTRUCTIONS = read(
 CRM_DEFAULT_CREDIT_LIMIT = read("CRM_DEFAULT_CREDIT_LIMIT", default="0")
 # Days after the promised date before an unpaid promise to pay counts as broken.
 CRM_PROMISE_GRACE_DAYS = read("CRM_PROMISE_GRACE_DAYS", env.int, default=2)
+# A promise to pay may be dated at most this many days after the day it is made.
+CRM_PROMISE_MAX_DAYS = read("CRM_PROMISE_MAX_DAYS", env.int, default=365)
 # Dunning: how often a refused notice is retried (backoff up to 5 minutes), and
 # whether the customer's statement PDF goes with each notice.
 CRM_DUNNING_SEND_MAX_RETRIES = read("CRM_DUNNING_SEND_MAX_RETRIES", env.int, default=5)

@@ -191,7 +191,7 @@ class WorklistViewSet(ScopedViewSet):
         region = serializers.ChoiceField(choices=Region.choices, required=False, default="")
         sales_rep = serializers.IntegerField(min_value=1, required=False, default=None)
         follow_up_due = serializers.BooleanField(required=False, default=False)
-        page = serializers.IntegerField(min_value=1, required=False, default=1)
+        page = serializers.IntegerField(min_value=1, max_value=10000, required=False, default=1)
 
     class AssignSerializer(serializers.Serializer):
         assignee = serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.all())

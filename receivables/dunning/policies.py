@@ -22,6 +22,9 @@ from receivables.models import DunningChannel, DunningLevel, DunningPolicy
 
 _TEXT_FIELDS = ("subject_en", "body_en", "subject_zh", "body_zh")
 _REPACK_SHIFT = 10_000
+# A reminder up to a year before the due date, the last step up to ten years after.
+MIN_OFFSET_DAYS = -365
+MAX_OFFSET_DAYS = 3650
 _LEVEL_FIELDS = (
     "offset_days",
     "channel",
@@ -33,7 +36,8 @@ _LEVEL_FIELDS = (
 
 
 def dunning_levels_validate(levels: Sequence[Mapping[str, Any]]) -> None:
-    """Offsets strictly increasing; English texts present; every template renders."""
+    """Offsets whole days from -365 to 3650, strictly increasing; English texts present;
+    every template renders."""
     if not levels:
         raise ValidationFailed.for_field(
             "levels", "A dunning policy needs at least one level.", code="dunning_no_levels"
@@ -46,6 +50,14 @@ def dunning_levels_validate(levels: Sequence[Mapping[str, Any]]) -> None:
                 "levels",
                 f"Level {position}: the offset must be a whole number of days.",
                 code="dunning_offset_invalid",
+            )
+        if not MIN_OFFSET_DAYS <= offset <= MAX_OFFSET_DAYS:
+            raise ValidationFailed.for_field(
+                "levels",
+                f"Level {position}: an offset of {offset:+d} days is out of range; use "
+                f"{MIN_OFFSET_DAYS} to {MAX_OFFSET_DAYS} days (a year before the due date "
+                "to ten years after it).",
+                code="dunning_offset_out_of_range",
             )
         if previous is not None and offset <= previous:
             raise ValidationFailed.for_field(

@@ -11,7 +11,7 @@ customer's language.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from django.template import TemplateSyntaxError
 
@@ -21,6 +21,7 @@ from receivables.dunning.selectors import (
     dunning_candidate_invoices,
     dunning_invoice_history,
     dunning_policy_map,
+    level_reached,
 )
 from receivables.dunning.templates import NoticeLine, UnknownTemplateField, notice_context, render
 from receivables.models import DunningLevel, Invoice
@@ -98,7 +99,9 @@ def dunning_preview(*, customer: Customer, run_date: date) -> DunningPreview:
         level = next((level for level in levels if level.pk not in done), None)
         if level is None or level.pk in pending.get(invoice.pk, set()):
             continue
-        if run_date < invoice.due_date + timedelta(days=level.offset_days):
+        if not level_reached(
+            run_date=run_date, due_date=invoice.due_date, offset_days=level.offset_days
+        ):
             continue
         by_level.setdefault(level.pk, NoticePreview(level=level)).invoices.append(invoice)
     for notice in sorted(by_level.values(), key=lambda item: item.level.position):

@@ -21,9 +21,12 @@ from receivables.models import (
 )
 
 # Notices that still await an action (sending, or a clerk fixing the address):
-# an invoice in one of them gets no new notice at that level.
+# an invoice in one of them gets no new notice at that level. A notice left
+# ``sending`` by a worker that died is pending until the drain sends it again.
+# A ``cancelled`` notice is not pending: it lists no invoice any more.
 PENDING_STATUSES = (
     DunningNoticeStatus.QUEUED,
+    DunningNoticeStatus.SENDING,
     DunningNoticeStatus.NO_ADDRESS,
     DunningNoticeStatus.BOUNCED,
 )
@@ -60,9 +63,11 @@ def dunning_policy_map() -> PolicyMap:
     return PolicyMap(levels=levels, by_tier=by_tier, pins=pins)
 
 
-def dunning_candidate_invoices(*, run_date: date, min_offset: int) -> QuerySet[Invoice]:
-    """Open invoices old enough for the earliest level, not disputed, not under an
-    open promise to pay (a promise naming no invoice covers all of the customer's)."""
+def dunning_due_invoices() -> QuerySet[Invoice]:
+    """Invoices dunning may demand, whatever their due date: something open, not
+    disputed, not void or written off, not under an open promise to pay (a promise
+    naming no invoice covers all of the customer's). The daily decision adds the
+    due-date condition; sending checks a notice's lines against it again."""
     named_promise = PromiseToPay.invoices.through.objects.filter(
         invoice_id=OuterRef("pk"), promisetopay__status=PromiseStatus.OPEN
     )
@@ -70,15 +75,32 @@ def dunning_candidate_invoices(*, run_date: date, min_offset: int) -> QuerySet[I
         customer_id=OuterRef("customer_id"), status=PromiseStatus.OPEN, invoices__isnull=True
     )
     return (
-        Invoice.objects.filter(
-            open_amount__gt=0,
-            due_date__lte=run_date - timedelta(days=min_offset),
-            is_disputed=False,
-        )
+        Invoice.objects.filter(open_amount__gt=0, is_disputed=False)
         .exclude(status__in=[InvoiceStatus.VOID, InvoiceStatus.WRITTEN_OFF])
         .exclude(Exists(named_promise))
         .exclude(Exists(blanket_promise))
     )
+
+
+def dunning_candidate_invoices(*, run_date: date, min_offset: int) -> QuerySet[Invoice]:
+    """The invoices dunning may demand (``dunning_due_invoices``) old enough for the
+    earliest level."""
+    return dunning_due_invoices().filter(due_date__lte=_days_before(run_date, min_offset))
+
+
+def level_reached(*, run_date: date, due_date: date, offset_days: int) -> bool:
+    """Whether ``run_date`` is on or after ``due_date`` plus ``offset_days``; compared
+    in days, so an offset beyond the calendar (saved before offsets were bounded)
+    is simply never reached instead of raising OverflowError."""
+    return (run_date - due_date).days >= offset_days
+
+
+def _days_before(day: date, days: int) -> date:
+    """``day`` minus ``days``, held at the ends of the calendar instead of overflowing."""
+    try:
+        return day - timedelta(days=days)
+    except OverflowError:
+        return date.min if days > 0 else date.max
 
 
 def dunning_invoice_history(

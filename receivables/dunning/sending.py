@@ -9,11 +9,19 @@ conversation:
    Message-ID (made once, reused by every later attempt), and ``attempts + 1``.
    A second delivery of the same task finds it ``sending`` under a live lease
    (and waits) or ``sent`` (and does nothing).
+   A ``queued`` notice may have waited long (requeued once the clerk fixed the
+   address, or drained hours later), so before it is rendered its lines are
+   checked again with the decision's own rule: invoices paid, disputed,
+   promised, voided or written off since are left out, the others carry their
+   open amount of now, and a notice with nothing left is ``cancelled``
+   (``last_error`` says why; no mail, no escalation). Resuming an interrupted
+   attempt sends the very same message, unchecked.
 2. **SMTP**, outside any transaction.
 3. **Record** the outcome (one transaction): ``sent`` with the time, then the
    escalations of the level are announced after commit; or the failure
-   (``last_error``), back to ``queued`` for a retry, ``failed`` after the last
-   attempt, ``bounced`` when the server refused the recipient for good.
+   (``last_error``, whatever the backend raised), back to ``queued`` for a
+   retry, ``failed`` after the last attempt, ``bounced`` when the server
+   refused the recipient for good.
 
 The window nothing can close: the SMTP server accepted the message and the
 worker died before step 3 committed. The notice stays ``sending``; when the
@@ -37,8 +45,15 @@ from django.utils import timezone
 from customers.models import Language
 from customers.selectors import contact_billing_email
 from receivables import events
+from receivables.dunning.selectors import dunning_due_invoices
 from receivables.dunning.templates import NoticeLine, notice_context, render
-from receivables.models import DunningNotice, DunningNoticeStatus
+from receivables.models import (
+    DunningNotice,
+    DunningNoticeInvoice,
+    DunningNoticeStatus,
+    Invoice,
+    InvoiceStatus,
+)
 from receivables.statements import statement_data, statement_pdf
 
 logger = logging.getLogger("receivables.dunning")
@@ -121,6 +136,9 @@ def dunning_notice_send(*, notice_id: int, final_attempt: bool = False) -> str:
         return _record_failure(notice, error, final=final)
     except (smtplib.SMTPException, OSError) as error:
         return _record_failure(notice, error, final=final)
+    except Exception as error:  # e.g. a header the backend cannot encode: recorded, retried
+        logger.exception("Dunning notice %s: the mail backend failed unexpectedly", notice.pk)
+        return _record_failure(notice, error, final=final)
     return _record_sent(notice)
 
 
@@ -141,6 +159,9 @@ def _claim(notice_id: int) -> DunningNotice | str:
     if notice.status not in (DunningNoticeStatus.QUEUED, DunningNoticeStatus.SENDING):
         return notice.status
     if not resumed:
+        kept, dropped = _lines_recheck(notice)
+        if not kept:
+            return _cancel(notice, dropped)
         to_email = contact_billing_email(customer=notice.customer)
         if not to_email:
             notice.status = DunningNoticeStatus.NO_ADDRESS
@@ -162,6 +183,67 @@ def _claim(notice_id: int) -> DunningNotice | str:
     notice.attempts += 1
     notice.save()
     return notice
+
+
+def _lines_recheck(notice: DunningNotice) -> tuple[int, list[str]]:
+    """Keep only the notice's lines whose invoice dunning may still demand (the
+    decision's own rule, ``dunning_due_invoices``), with today's open amounts, so
+    the notice records exactly what is sent and a dropped invoice may get this
+    level again later. Returns how many lines remain and, per dropped invoice,
+    why it is no longer due."""
+    lines = list(notice.notice_invoices.select_related("invoice").order_by("pk"))
+    due = dict(
+        dunning_due_invoices()
+        .filter(pk__in=[line.invoice_id for line in lines])
+        .values_list("pk", "open_amount")
+    )
+    dropped = [line for line in lines if line.invoice_id not in due]
+    kept = [line for line in lines if line.invoice_id in due]
+    if dropped:
+        DunningNoticeInvoice.objects.filter(pk__in=[line.pk for line in dropped]).delete()
+    changed = []
+    for line in kept:
+        if line.open_amount_at_notice != due[line.invoice_id]:
+            line.open_amount_at_notice = due[line.invoice_id]
+            changed.append(line)
+    if changed:
+        DunningNoticeInvoice.objects.bulk_update(changed, ["open_amount_at_notice"])
+    reasons = [f"{line.invoice.number} {_not_due_reason(line.invoice)}" for line in dropped]
+    if dropped and kept:
+        logger.info(
+            "Dunning notice %s: left out, no longer due since %s: %s",
+            notice.pk,
+            notice.run_date,
+            "; ".join(reasons),
+        )
+    return len(kept), reasons
+
+
+def _not_due_reason(invoice: Invoice) -> str:
+    if invoice.status == InvoiceStatus.VOID:
+        return "was voided"
+    if invoice.status == InvoiceStatus.WRITTEN_OFF:
+        return "was written off"
+    if invoice.open_amount <= 0:
+        return "was paid or credited in full"
+    if invoice.is_disputed:
+        return "is disputed"
+    return "is under a promise to pay"
+
+
+def _cancel(notice: DunningNotice, reasons: list[str]) -> str:
+    """Nothing in the notice is due any more: not sent, no escalation."""
+    notice.status = DunningNoticeStatus.CANCELLED
+    notice.last_error = (
+        "Not sent: every invoice in it was paid, disputed, put under a promise to pay, "
+        f"voided or written off since the notice was decided on {notice.run_date} "
+        f"({'; '.join(reasons) or 'it listed no invoice'}). Nothing to do; a later run "
+        "sends a new notice if an invoice falls due again."
+    )[:2000]
+    notice.claimed_until = None
+    notice.save(update_fields=["status", "last_error", "claimed_until", "updated_at"])
+    logger.info("Dunning notice %s: %s", notice.pk, notice.last_error)
+    return notice.status
 
 
 def _new_message_id(notice: DunningNotice) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
@@ -25,6 +25,7 @@ from receivables.dunning.selectors import (
     dunning_candidate_invoices,
     dunning_invoice_history,
     dunning_policy_map,
+    level_reached,
 )
 from receivables.models import DunningNotice, DunningNoticeStatus, Invoice
 
@@ -112,7 +113,7 @@ def _decide_batch(
         level = next((level for level in levels if level.pk not in done), None)
         if level is None or level.pk in pending.get(invoice_id, set()):
             continue
-        if run_date < due_date + timedelta(days=level.offset_days):
+        if not level_reached(run_date=run_date, due_date=due_date, offset_days=level.offset_days):
             continue
         group = groups.setdefault(
             (customer_id, level.pk), _Group(customer_id=customer_id, level_id=level.pk)

@@ -116,6 +116,9 @@ class DunningNoticeStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
     BOUNCED = "bounced", _("Bounced")
     NO_ADDRESS = "no_address", _("No billing address")
+    # Nothing in it was still due when it came to be sent (paid, disputed,
+    # promised, voided or written off since the run decided it): not sent.
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class DunningNotice(TimeStampedModel):

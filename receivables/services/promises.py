@@ -24,6 +24,10 @@ def _grace_days() -> int:
     return int(getattr(settings, "CRM_PROMISE_GRACE_DAYS", 2))
 
 
+def _max_days() -> int:
+    return int(getattr(settings, "CRM_PROMISE_MAX_DAYS", 365))
+
+
 @transaction.atomic
 def promise_to_pay_create(
     *,
@@ -35,13 +39,23 @@ def promise_to_pay_create(
     user: Any = None,
     made_on: date | None = None,
 ) -> PromiseToPay:
-    """Record a promise; while it is open, dunning skips the invoices it covers."""
+    """Record a promise, dated from the day it is made to ``CRM_PROMISE_MAX_DAYS`` after
+    it; while it is open, dunning skips the invoices it covers."""
     today = made_on or timezone.localdate()
     if promised_date < today:
         raise ValidationFailed.for_field(
             "promised_date",
             f"The promised date {promised_date} is in the past; a promise is for today or later.",
             code="promise_in_the_past",
+        )
+    max_days = _max_days()
+    if (promised_date - today).days > max_days:
+        latest = today + timedelta(days=min(max_days, (date.max - today).days))
+        raise ValidationFailed.for_field(
+            "promised_date",
+            f"The promised date {promised_date} is too far ahead; a promise may be dated at "
+            f"most {max_days} days after the day it is made, so {latest} at the latest.",
+            code="promise_too_far",
         )
     currency = invoices[0].currency if invoices else customer.currency
     for invoice in invoices:
@@ -107,7 +121,7 @@ def promise_to_pay_evaluate(*, as_of: date | None = None) -> dict[str, int]:
     """Mark open promises kept (payments since they were made reach the amount)
     or broken (the promised date plus grace passed first). Idempotent per day."""
     today = as_of or timezone.localdate()
-    grace = timedelta(days=_grace_days())
+    grace_days = _grace_days()
     counts = {"kept": 0, "broken": 0, "open": 0}
     open_ids = list(
         PromiseToPay.objects.filter(status=PromiseStatus.OPEN).values_list("pk", flat=True)
@@ -121,15 +135,17 @@ def promise_to_pay_evaluate(*, as_of: date | None = None) -> dict[str, int]:
                 .order_by("pk")
             )
             for promise in batch:
-                counts[_promise_settle(promise, today=today, grace=grace)] += 1
+                counts[_promise_settle(promise, today=today, grace_days=grace_days)] += 1
     return counts
 
 
-def _promise_settle(promise: PromiseToPay, *, today: date, grace: timedelta) -> str:
+def _promise_settle(promise: PromiseToPay, *, today: date, grace_days: int) -> str:
     promise.amount_received = min(promise.received, promise.amount)
     if promise.received >= promise.amount:
         promise.status = PromiseStatus.KEPT
-    elif today > promise.promised_date + grace:
+    # Compared in days: a promised date near the end of the calendar (saved before
+    # promises were limited) plus the grace would overflow.
+    elif (today - promise.promised_date).days > grace_days:
         promise.status = PromiseStatus.BROKEN
     else:
         promise.save(update_fields=["amount_received", "updated_at"])

@@ -134,6 +134,25 @@ def test_a_promise_in_the_past_is_refused(client_for):
     assert PromiseToPay.objects.count() == 0
 
 
+def test_a_promise_beyond_the_limit_is_refused(client_for, settings):
+    # given a customer
+    settings.CRM_PROMISE_MAX_DAYS = 365
+    client, _ = client_for(roles.COLLECTIONS_CLERK)
+    customer = CustomerFactory()
+
+    # when a promise for the end of the calendar is recorded
+    response = client.post(
+        LIST,
+        {"customer": customer.pk, "amount": "1.00", "promised_date": "9999-12-31"},
+        format="json",
+    )
+
+    # then it is a 400 on the date naming the latest allowed one, and nothing was written
+    body = assert_error(response, 400, "promise_too_far", field="promised_date")
+    assert str(_days(365)) in body["message"]
+    assert PromiseToPay.objects.count() == 0
+
+
 @pytest.mark.parametrize(
     ("fields", "field", "code"),
     [

@@ -56,6 +56,21 @@ def test_list_filters_and_refuses_bad_ones(client_for, portfolio):
     assert set(response.json()["extra"]["fields"]) == {"bucket", "tier"}
 
 
+def test_list_refuses_a_page_beyond_the_last_possible_one(client_for, portfolio):
+    # given
+    client, _ = client_for(roles.COLLECTIONS_CLERK)
+
+    # when: a page number past the database's integers (a 500 on PostgreSQL before)
+    huge = client.get(reverse("worklist-list"), {"page": str(10**18)})
+    last = client.get(reverse("worklist-list"), {"page": "10000"})
+
+    # then
+    assert huge.status_code == 400
+    assert set(huge.json()["extra"]["fields"]) == {"page"}
+    assert last.status_code == 200
+    assert last.json()["results"] == []
+
+
 def test_list_query_count_is_pinned(client_for, portfolio, django_assert_num_queries):
     # given
     client, _ = client_for(roles.COLLECTIONS_CLERK)

@@ -1,13 +1,12 @@
 """Redis down: requests and the decision run finish quickly, nothing is lost, and the
 outbox drain sends what the broker never got once it is back.
 
-The broker is a Redis URL on a closed local port, so publishing fails the way
-it does when Redis is down (connection refused), with the timeouts of the
-settings.
+The broker is a Redis URL on a closed local port (the ``broker_down`` fixture of
+tests/broker_down.py), so publishing fails the way it does when Redis is down
+(connection refused), with the timeouts of the settings.
 """
 
 import datetime
-import socket
 import time
 
 import pytest
@@ -16,10 +15,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from crm import roles
-from crm.celery import app as celery_app
 from receivables.dunning.outbox import dunning_outbox_drain
 from receivables.dunning.services import dunning_run_decide
 from receivables.models import DunningNotice, DunningNoticeStatus, PromiseToPay
+from tests.broker_down import broker_back
 from tests.factories.customers import ContactFactory, CustomerFactory
 from tests.factories.receivables import InvoiceFactory
 
@@ -27,44 +26,6 @@ pytestmark = pytest.mark.django_db
 
 REMINDER_DAY = datetime.date(2026, 9, 28)  # normal tier: 3 days before the factory's due date
 BUDGET_SECONDS = 2.0
-
-
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]  # closed again when the probe is
-
-
-def _use_broker(url: str, *, eager: bool, transport_options: dict) -> None:
-    celery_app.conf.broker_url = url
-    celery_app.conf.broker_write_url = url
-    celery_app.conf.broker_transport_options = transport_options
-    celery_app.conf.task_always_eager = eager
-    celery_app._pool = None  # connections are made afresh for the new URL
-    celery_app.amqp._producer_pool = None
-
-
-@pytest.fixture
-def broker_down(settings):
-    settings.CRM_DUNNING_ATTACH_STATEMENT = False
-    before = (
-        celery_app.conf.broker_url,
-        celery_app.conf.task_always_eager,
-        dict(celery_app.conf.broker_transport_options or {}),
-    )
-    _use_broker(
-        f"redis://127.0.0.1:{_closed_port()}/2",
-        eager=False,
-        transport_options=settings.CRM_REDIS_BROKER_TRANSPORT_OPTIONS,
-    )
-    yield
-    url, eager, options = before
-    _use_broker(url, eager=eager, transport_options=options)
-
-
-def _broker_back() -> None:
-    """The broker answers again (tests run its tasks in-process)."""
-    celery_app.conf.task_always_eager = True
 
 
 def test_recording_a_promise_with_redis_down_succeeds_within_two_seconds(
@@ -136,7 +97,7 @@ def test_once_redis_is_back_the_drain_sends_every_notice_the_broker_never_got(
     # when: the drain runs while Redis is still down, then again once it is back
     later = timezone.now() + datetime.timedelta(minutes=5)
     while_down = dunning_outbox_drain(now=later)
-    _broker_back()
+    broker_back()
     with django_capture_on_commit_callbacks(execute=True):
         drained = dunning_outbox_drain(now=later)
     again = dunning_outbox_drain(now=later)

@@ -5,16 +5,23 @@ import pytest
 from django.utils import timezone
 
 from customers.models import Tier
+from receivables.dunning.preview import dunning_preview
 from receivables.dunning.services import dunning_run_decide
 from receivables.models import (
+    DunningLevel,
     DunningNotice,
     DunningNoticeInvoice,
     DunningNoticeStatus,
+    DunningPolicy,
     PromiseStatus,
 )
 from receivables.services import dispute_open, promise_to_pay_create
 from tests.factories.customers import ContactFactory, CustomerFactory
-from tests.factories.receivables import InvoiceFactory
+from tests.factories.receivables import (
+    DunningNoticeFactory,
+    DunningNoticeInvoiceFactory,
+    InvoiceFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -241,3 +248,54 @@ def test_settled_invoices_get_no_notice():
     # then
     assert result.notices_created == 0
     assert DunningNotice.objects.count() == 0
+
+
+def test_a_notice_still_sending_from_an_earlier_day_blocks_a_second_at_that_level():
+    # given: yesterday's reminder is still "sending" (its worker died, the lease runs)
+    customer = _customer()
+    invoice = InvoiceFactory(customer=customer)
+    _run(REMINDER_DAY)
+    DunningNotice.objects.filter(customer=customer).update(
+        status=DunningNoticeStatus.SENDING,
+        attempts=1,
+        claimed_until=timezone.now() + datetime.timedelta(seconds=200),
+    )
+
+    # when
+    result = _run(REMINDER_DAY + datetime.timedelta(days=1))
+
+    # then: no second reminder for the invoice
+    assert result.notices_created == 0
+    assert list(DunningNoticeInvoice.objects.values_list("invoice_id", flat=True)) == [invoice.pk]
+
+
+@pytest.mark.parametrize("first_offset", [-3, -3_000_000])
+def test_offsets_beyond_the_calendar_saved_earlier_do_not_stop_the_run(first_offset):
+    # given: a policy whose last level has a typo'd offset (saved before offsets were
+    # bounded), and maybe a first one reaching far back; one customer is due that last level
+    policy = DunningPolicy.objects.get(is_default_for_tier=Tier.NORMAL)
+    levels = list(policy.levels.filter(retired_at__isnull=True).order_by("position"))
+    DunningLevel.objects.filter(pk=levels[0].pk).update(offset_days=first_offset)
+    DunningLevel.objects.filter(pk=levels[3].pk).update(offset_days=3_000_000)
+    late = _customer()
+    late_invoice = InvoiceFactory(customer=late)
+    for level in levels[:3]:
+        notice = DunningNoticeFactory(
+            customer=late,
+            level=level,
+            run_date=DUE,
+            status=DunningNoticeStatus.SENT,
+            sent_at=timezone.now(),
+        )
+        DunningNoticeInvoiceFactory(notice=notice, invoice=late_invoice)
+    InvoiceFactory(customer=_customer())
+    run_date = DUE + datetime.timedelta(days=60)
+
+    # when
+    result = _run(run_date)
+    preview = dunning_preview(customer=late, run_date=run_date)
+
+    # then: the other customer gets the first level; the far level is never reached
+    assert result.notices_created == 1
+    assert DunningNotice.objects.get(run_date=run_date).level_id == levels[0].pk
+    assert preview.notices == []

@@ -36,6 +36,38 @@ def test_offsets_must_increase_strictly_and_the_message_names_the_level():
     assert DunningLevel.objects.count() == before
 
 
+@pytest.mark.parametrize(
+    ("offsets", "message"),
+    [
+        ([-3, 7, 3_000_000], "Level 3: an offset of +3000000 days is out of range"),
+        ([-366, 7], "Level 1: an offset of -366 days is out of range"),
+        ([3651], "Level 1: an offset of +3651 days is out of range"),
+    ],
+)
+def test_an_offset_out_of_range_is_rejected_with_the_allowed_range(offsets, message):
+    # given
+    before = list(DunningLevel.objects.values_list("pk", "offset_days"))
+
+    # when
+    with pytest.raises(ValidationFailed) as error:
+        dunning_policy_save(name="Typo", levels=[_level(offset) for offset in offsets])
+
+    # then
+    assert error.value.code == "dunning_offset_out_of_range"
+    assert message in error.value.message
+    assert "-365 to 3650 days" in error.value.message
+    assert not DunningPolicy.objects.filter(name="Typo").exists()
+    assert list(DunningLevel.objects.values_list("pk", "offset_days")) == before
+
+
+def test_the_ends_of_the_offset_range_are_accepted():
+    # when
+    policy = dunning_policy_save(name="Wide", levels=[_level(-365), _level(3650)])
+
+    # then
+    assert list(policy.levels.values_list("offset_days", flat=True)) == [-365, 3650]
+
+
 def test_a_template_naming_an_unknown_field_is_rejected_with_the_field_name():
     # when
     with pytest.raises(ValidationFailed) as error:

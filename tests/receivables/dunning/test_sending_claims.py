@@ -125,3 +125,35 @@ def test_a_message_that_cannot_be_built_is_recorded_and_retried_not_left_sending
     assert notice.claimed_until is None
     assert notice.last_error == "Attempt 1: ValueError: font missing"
     assert mail.outbox == []
+
+
+class _Unexpected:
+    def send(self):
+        raise UnicodeEncodeError("ascii", "Zürich", 1, 2, "ordinal not in range(128)")
+
+
+@pytest.mark.parametrize("final", [False, True])
+def test_an_unexpected_error_from_the_mail_backend_is_recorded_not_left_sending(
+    monkeypatch, settings, final
+):
+    # given: the mail backend raises something that is neither SMTP nor OS error
+    settings.CRM_DUNNING_SEND_MAX_RETRIES = 0 if final else 5
+    notice = _notice()
+    monkeypatch.setattr(sending, "_message", lambda notice: _Unexpected())
+
+    # when
+    if final:
+        status = sending.dunning_notice_send(notice_id=notice.pk)
+    else:
+        with pytest.raises(sending.NoticeSendFailed):
+            sending.dunning_notice_send(notice_id=notice.pk)
+
+    # then: recorded as a failure (retried, or failed after the last attempt)
+    notice.refresh_from_db()
+    expected = DunningNoticeStatus.FAILED if final else DunningNoticeStatus.QUEUED
+    assert notice.status == expected
+    assert final is False or status == DunningNoticeStatus.FAILED
+    assert notice.claimed_until is None
+    assert notice.attempts == 1
+    assert notice.last_error.startswith("Attempt 1: UnicodeEncodeError:")
+    assert mail.outbox == []

@@ -101,3 +101,41 @@ def test_cancelling_closes_the_promise_once():
     assert promise.status == PromiseStatus.CANCELLED
     with pytest.raises(Conflict):
         promise_to_pay_cancel(promise=promise)
+
+
+def test_a_promise_further_out_than_the_limit_is_refused_naming_the_latest_date(settings):
+    # given
+    settings.CRM_PROMISE_MAX_DAYS = 365
+    customer = CustomerFactory()
+    latest = MADE + datetime.timedelta(days=365)
+
+    # when / then: the last allowed day is accepted, the day after and 9999-12-31 are not
+    promise_to_pay_create(customer=customer, amount="1", promised_date=latest, made_on=MADE)
+    for too_far in (latest + datetime.timedelta(days=1), datetime.date(9999, 12, 31)):
+        with pytest.raises(ValidationFailed) as error:
+            promise_to_pay_create(
+                customer=customer, amount="1", promised_date=too_far, made_on=MADE
+            )
+        assert error.value.code == "promise_too_far"
+        assert str(latest) in str(error.value)
+        assert "promised_date" in error.value.extra["fields"]
+    assert PromiseToPay.objects.count() == 1
+
+
+def test_a_far_future_promise_saved_earlier_does_not_stop_the_daily_evaluation(settings):
+    # given: an overdue promise, and one dated at the end of the calendar (saved
+    # before promises were limited)
+    settings.CRM_PROMISE_GRACE_DAYS = 2
+    overdue, _customer = _promise()
+    far, _other = _promise()
+    PromiseToPay.objects.filter(pk=far.pk).update(promised_date=datetime.date(9999, 12, 31))
+
+    # when
+    counts = promise_to_pay_evaluate(as_of=datetime.date(2026, 11, 1))
+
+    # then
+    assert counts == {"kept": 0, "broken": 1, "open": 1}
+    overdue.refresh_from_db()
+    far.refresh_from_db()
+    assert overdue.status == PromiseStatus.BROKEN
+    assert far.status == PromiseStatus.OPEN
