@@ -1,5 +1,10 @@
 """Customer statements: what the customer owes, what they paid, and how to pay.
 
+The balance due per currency is the open items less the credit on account: the
+unapplied part of payments received (DESIGN §4: it stays on the payment as the
+customer's credit) and credit notes issued to the customer rather than to an
+invoice. Both as of the statement's date.
+
 ``statement_data`` gathers the figures (a selector); ``statement_pdf`` renders
 them with weasyprint in the customer's language.
 """
@@ -12,19 +17,60 @@ from decimal import Decimal
 from functools import cache
 
 from django.conf import settings
+from django.db.models import DecimalField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from crm.money import quantize
+from crm.money import DECIMAL_PLACES, MAX_DIGITS, quantize
 from customers.models import Contact, Customer
 from receivables.aging import aging_buckets, invoice_open_on
-from receivables.models import Invoice, InvoiceStatus, Payment, PaymentStatus
+from receivables.models import (
+    Allocation,
+    CreditNote,
+    Invoice,
+    InvoiceStatus,
+    Payment,
+    PaymentStatus,
+)
+
+_MONEY = DecimalField(max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES)
 
 
 @dataclass(frozen=True)
 class StatementLine:
     invoice: Invoice
     days_past_due: int
+
+
+@dataclass(frozen=True)
+class CreditLine:
+    """Money the customer has with us on the statement's date: the unapplied part of a
+    payment, or a credit note not applied to an invoice."""
+
+    kind: str  # "payment" or "credit_note"
+    date: date
+    reference: str
+    amount: Decimal
+    currency: str
+
+
+@dataclass(frozen=True)
+class BalanceLine:
+    """One currency's balance: open items less credit on account."""
+
+    currency: str
+    open_total: Decimal
+    credit: Decimal
+    balance: Decimal  # negative when the customer is in credit
+
+    @property
+    def in_customers_favour(self) -> bool:
+        return self.balance < 0
+
+    @property
+    def magnitude(self) -> Decimal:
+        return abs(self.balance)
 
 
 @dataclass(frozen=True)
@@ -38,6 +84,9 @@ class StatementData:
     totals: dict[str, Decimal]  # currency -> open total
     overdue: dict[str, Decimal]
     payments: list[Payment]
+    credits: list[CreditLine]
+    credit_totals: dict[str, Decimal]  # currency -> credit on account
+    balances: list[BalanceLine]  # per currency with open items or credit
     company_name: str
     company_address: str
     remittance: str
@@ -86,6 +135,17 @@ def statement_data(
             received_date__lte=as_of,
         ).order_by("received_date", "pk")
     )
+    credits = _credits_on_account(customer=customer, as_of=as_of)
+    credit_totals: dict[str, Decimal] = {}
+    for credit in credits:
+        credit_totals[credit.currency] = credit_totals.get(credit.currency, Decimal("0")) + (
+            credit.amount
+        )
+    balances = []
+    for c in sorted({*totals, *credit_totals}):
+        open_total = totals.get(c, quantize(Decimal("0"), c))
+        credit = quantize(credit_totals.get(c, Decimal("0")), c)
+        balances.append(BalanceLine(c, open_total, credit, quantize(open_total - credit, c)))
     contact = (
         customer.contacts.filter(is_billing=True).order_by("pk").first()
         or customer.contacts.order_by("pk").first()
@@ -100,6 +160,9 @@ def statement_data(
         totals=totals,
         overdue=overdue,
         payments=payments,
+        credits=credits,
+        credit_totals={c: quantize(a, c) for c, a in sorted(credit_totals.items())},
+        balances=balances,
         company_name=settings.CRM_COMPANY_NAME,
         company_address=settings.CRM_COMPANY_ADDRESS,
         remittance=settings.CRM_REMITTANCE_INSTRUCTIONS,
@@ -123,6 +186,45 @@ def _open_invoices(*, customer: Customer, as_of: date) -> list[Invoice]:
         invoice.open_amount = quantize(invoice.open_then, invoice.currency)
         result.append(invoice)
     return result
+
+
+def _credits_on_account(*, customer: Customer, as_of: date) -> list[CreditLine]:
+    """Payments received by ``as_of`` with a part not applied then, and credit notes
+    issued to the customer (no invoice) by then, oldest first."""
+    payments = Payment.objects.filter(
+        customer=customer, status=PaymentStatus.RECEIVED, received_date__lte=as_of
+    )
+    if as_of >= timezone.localdate():
+        unapplied = [(p, p.amount - p.amount_allocated) for p in payments.order_by("received_date")]
+    else:
+        applied_then = (
+            Allocation.objects.filter(payment=OuterRef("pk"), allocated_on__lte=as_of)
+            .filter(Q(unapplied_at__isnull=True) | Q(unapplied_at__date__gt=as_of))
+            .order_by()
+            .values("payment")
+            .annotate(total=Sum("amount"))
+            .values("total")[:1]
+        )
+        zero = Value(Decimal("0"), output_field=_MONEY)
+        rows = payments.annotate(
+            applied_then=Coalesce(Subquery(applied_then, output_field=_MONEY), zero)
+        ).order_by("received_date", "pk")
+        unapplied = [(p, p.amount - p.applied_then) for p in rows]
+    lines = [
+        CreditLine(
+            "payment", p.received_date, p.reference, quantize(amount, p.currency), p.currency
+        )
+        for p, amount in unapplied
+        if amount > 0
+    ]
+    notes = CreditNote.objects.filter(
+        customer=customer, invoice__isnull=True, issue_date__lte=as_of
+    ).order_by("issue_date", "pk")
+    lines += [
+        CreditLine("credit_note", note.issue_date, note.number, note.amount, note.currency)
+        for note in notes
+    ]
+    return sorted(lines, key=lambda line: (line.date, line.kind))
 
 
 def _in_bucket(days: int, low: int | None, high: int | None, due: date, as_of: date) -> bool:

@@ -6,10 +6,11 @@ from decimal import Decimal
 import pytest
 
 from customers.models import Language
+from receivables.models import PaymentStatus
 from receivables.services import allocation_create
 from receivables.statements import statement_data, statement_html, statement_pdf
 from tests.factories.customers import ContactFactory, CustomerFactory
-from tests.factories.receivables import InvoiceFactory, PaymentFactory
+from tests.factories.receivables import CreditNoteFactory, InvoiceFactory, PaymentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -148,3 +149,81 @@ def test_a_statement_for_a_past_date_shows_what_was_open_then():
         ("INV-LATE", Decimal("1500.00"))
     ]
     assert before_payment.totals == {"USD": Decimal("1500.00")}
+
+
+def test_the_balance_due_is_the_open_items_less_the_credit_on_account():
+    # given: 1200.25 open (see _customer), a payment of 300.00 of which 100.00 was
+    # applied, a customer credit note of 50.00, and a bounced payment (no credit)
+    customer = _customer()
+    partly = PaymentFactory(customer=customer, amount=Decimal("300.00"), reference="WIRE-88",
+                            received_date=datetime.date(2026, 11, 10))  # fmt: skip
+    new = customer.invoices.get(number="INV-NEW")
+    allocation_create(payment=partly, invoice=new, amount="100.00",
+                      allocated_on=datetime.date(2026, 11, 10))  # fmt: skip
+    CreditNoteFactory(customer=customer, number="CN-1", amount=Decimal("50.00"),
+                      issue_date=datetime.date(2026, 11, 12))  # fmt: skip
+    PaymentFactory(customer=customer, amount=Decimal("999.00"), status=PaymentStatus.BOUNCED,
+                   received_date=datetime.date(2026, 11, 11))  # fmt: skip
+    # when
+    data = statement_data(customer=customer, as_of=AS_OF)
+    # then
+    assert [(c.kind, c.reference, c.amount) for c in data.credits] == [
+        ("payment", "WIRE-88", Decimal("200.00")),
+        ("credit_note", "CN-1", Decimal("50.00")),
+    ]
+    assert data.totals == {"USD": Decimal("1100.25")}
+    assert data.credit_totals == {"USD": Decimal("250.00")}
+    assert [(b.currency, b.balance) for b in data.balances] == [("USD", Decimal("850.25"))]
+    html = statement_html(data)
+    for text in ("Credit on account", "Payment not yet applied", "CN-1", "Balance due", "850.25"):
+        assert text in html
+
+
+def test_a_statement_for_a_past_date_counts_the_credit_as_it_stood_then():
+    # given: a payment received on 2026-11-10 and applied in full on 2026-11-20
+    customer = _customer()
+    payment = PaymentFactory(customer=customer, amount=Decimal("200.25"),
+                             received_date=datetime.date(2026, 11, 10))  # fmt: skip
+    allocation_create(payment=payment, invoice=customer.invoices.get(number="INV-NEW"),
+                      amount="200.25", allocated_on=datetime.date(2026, 11, 20))  # fmt: skip
+    # when
+    before = statement_data(customer=customer, as_of=datetime.date(2026, 11, 15))
+    after = statement_data(customer=customer, as_of=AS_OF)
+    # then: unapplied on the 15th, nothing on account once applied
+    assert [(c.reference, c.amount) for c in before.credits] == [
+        (payment.reference, payment.amount)
+    ]
+    assert [(b.open_total, b.credit, b.balance) for b in before.balances] == [
+        (Decimal("1200.25"), Decimal("200.25"), Decimal("1000.00"))
+    ]
+    assert after.credits == []
+    assert [(b.open_total, b.credit, b.balance) for b in after.balances] == [
+        (Decimal("1000.00"), Decimal("0.00"), Decimal("1000.00"))
+    ]
+
+
+def test_a_customer_in_credit_reads_the_balance_in_their_favour():
+    # given: nothing open, a customer credit note of 75.00
+    customer = CustomerFactory()
+    CreditNoteFactory(
+        customer=customer, amount=Decimal("75.00"), issue_date=datetime.date(2026, 11, 1)
+    )
+    # when
+    data = statement_data(customer=customer, as_of=AS_OF)
+    # then
+    line = data.balances[0]
+    assert (line.balance, line.in_customers_favour, line.magnitude) == (
+        Decimal("-75.00"), True, Decimal("75.00"),
+    )  # fmt: skip
+    assert "75.00 (in your favour)" in statement_html(data)
+
+
+def test_the_chinese_statement_translates_the_credit_section():
+    customer = _customer(Language.SIMPLIFIED_CHINESE)
+    CreditNoteFactory(
+        customer=customer, amount=Decimal("50.00"), issue_date=datetime.date(2026, 11, 1)
+    )
+    html = statement_html(statement_data(customer=customer, as_of=AS_OF))
+    assert "账户贷方余额" in html
+    assert "应付余额" in html
+    assert "Credit on account" not in html
