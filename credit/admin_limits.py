@@ -4,6 +4,7 @@ are not exempt). Import and export with ``CreditLimitRequestResource``."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -15,7 +16,12 @@ from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 
-from credit.models import CreditLimitRequest, CreditLimitRequestEvent, CreditProfileEvent
+from credit.models import (
+    CreditLimitRequest,
+    CreditLimitRequestEvent,
+    CreditProfileEvent,
+    LimitRequestStatus,
+)
 from credit.models.limits import OPEN_STATUSES
 from credit.resources import CreditLimitRequestResource
 from credit.services import credit_limit_request_create, credit_limit_request_decide
@@ -33,8 +39,27 @@ from crm.admin import (
 from customers.models import Customer
 from customers.selectors import customer_list, customer_visibility_q
 
+_STEP_CHOICES = [
+    (LimitRequestStatus.PENDING, _("First decision (requests that are pending)")),
+    (
+        LimitRequestStatus.AWAITING_SECOND_APPROVAL,
+        _("Second approval (requests awaiting the second approval)"),
+    ),
+]
+
 
 class DecideForm(forms.Form):
+    # The step decided, said out loud: a request at another step when the form is
+    # applied (someone decided it meanwhile) is refused, never decided at that step.
+    expected_status = forms.ChoiceField(
+        label=_("Step you decide"),
+        choices=_STEP_CHOICES,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "Selected requests that are at another step (decided by someone else meanwhile) "
+            "are refused and left as they are."
+        ),
+    )
     comment = forms.CharField(
         label=_("Comment"),
         required=False,
@@ -69,11 +94,19 @@ class _Decide(PerRowAction):
     def offered_for(self, row: Model) -> bool:
         return row.status in OPEN_STATUSES
 
+    def initial(self, rows: Sequence[Model]) -> dict[str, Any]:
+        """The step of the selected requests as they are now, when they share one."""
+        statuses = {row.status for row in rows}
+        if len(statuses) == 1 and statuses <= set(OPEN_STATUSES):
+            return {"expected_status": statuses.pop()}
+        return {}
+
     def run(self, request: HttpRequest, row: Model, data: dict[str, Any]) -> str:
         decided = credit_limit_request_decide(
             request_id=row.pk,
             user=request.user,
             approve=self.approve,
+            expected_status=data["expected_status"],
             comment=data.get("comment", ""),
         )
         return _t("%(request)s: %(status)s.") % {

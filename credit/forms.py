@@ -39,5 +39,8 @@ class ReviewForm(forms.Form):
     )
 
 
+MAX_PAGE = 10_000
+
+
 class PageForm(forms.Form):
-    page = forms.IntegerField(required=False, min_value=1)
+    page = forms.IntegerField(label=_("Page"), required=False, min_value=1, max_value=MAX_PAGE)

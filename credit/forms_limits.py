@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from credit.models.limits import OPEN_STATUSES
+
 
 class LimitRequestForm(forms.Form):
     # Text, not DecimalField: the service parses the amount with the customer's
@@ -31,6 +33,12 @@ class LimitRequestForm(forms.Form):
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(
         choices=[("approve", _("Approve")), ("reject", _("Reject"))], widget=forms.HiddenInput
+    )
+    # The step the decider saw (the request's status when the page was drawn): a
+    # request that moved on meanwhile is refused (409), never decided at another step.
+    expected_status = forms.ChoiceField(
+        choices=[(status, status.label) for status in OPEN_STATUSES],
+        widget=forms.HiddenInput,
     )
     comment = forms.CharField(
         label=_("Comment"),

@@ -4,8 +4,9 @@ A row without an ``id`` is a new request by the importing user
 (``credit_limit_request_create``); a ``decision`` column (approve / reject, with
 a ``comment``) decides it through ``credit_limit_request_decide``, the same
 four-eyes service as every other path. A row with the ``id`` of an existing
-request only decides it. Any refused row (four eyes included) rolls back the
-whole file.
+request only decides it, at the step its ``status`` column (as exported) names:
+a request that moved on since is refused (409). Any refused row (four eyes
+included) rolls back the whole file.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ _COLUMNS = (
 
 class CreditLimitRequestResource(ServiceResource):
     """Columns: customer (its code), requested_limit, reason for a new request;
-    optional expires_on (YYYY-MM-DD); decision (approve/reject) and comment to decide."""
+    optional expires_on (YYYY-MM-DD); decision (approve/reject), comment and the
+    status the request had (the step decided) to decide."""
 
     id = fields.Field("id", "id", widget=widgets.IntegerWidget())
     customer = fields.Field(
@@ -120,6 +122,26 @@ class CreditLimitRequestResource(ServiceResource):
                 )
         if decision:
             request = credit_limit_request_decide(
-                request_id=request.pk, user=user, approve=decision == "approve", comment=comment
+                request_id=request.pk,
+                user=user,
+                approve=decision == "approve",
+                expected_status=(
+                    LimitRequestStatus.PENDING if is_create else _step_of_row(row, request)
+                ),
+                comment=comment,
             )
         return request
+
+
+def _step_of_row(row: Any, request: CreditLimitRequest) -> str:
+    """The step a row decides: its ``status`` column, as exported (the status the
+    person filling in the decision saw). A request that moved on since is refused."""
+    status = str(row.get("status") or "").strip()
+    if not status:
+        raise ValidationFailed.for_field(
+            "status",
+            f"Say which step the row for limit request {request.pk} decides: keep the status "
+            'column of the export ("pending" for the first decision, '
+            '"awaiting_second_approval" for the second).',
+        )
+    return status

@@ -162,7 +162,12 @@ def credit_check(request: HttpRequest) -> HttpResponse:
 @permission_required("credit.add_creditreview", raise_exception=True)
 def review_queue(request: HttpRequest) -> HttpResponse:
     form = PageForm(request.GET or None)
-    page = (form.cleaned_data.get("page") if form.is_valid() else None) or 1
+    if form.is_bound and not form.is_valid():
+        # A page number that is not a whole number from 1 to MAX_PAGE: say so (400),
+        # as the other list pages do, instead of guessing.
+        context = {"rows": [], "page": 1, "has_next": False, "form": form}
+        return render(request, "credit/reviews.html", context, status=400)
+    page = (form.cleaned_data.get("page") if form.is_bound else None) or 1
     rows = list(
         credit_review_queue(user=request.user)[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1]
     )

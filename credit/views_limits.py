@@ -55,13 +55,17 @@ def approval_decide(request: HttpRequest, request_id: int) -> HttpResponse:
         raise DjangoPermissionDenied(_("Only credit managers and finance admins decide limits."))
     form = DecisionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Choose approve or reject."))
+        if "decision" in form.errors:
+            messages.error(request, _("Choose approve or reject."))
+        else:
+            messages.error(request, _("This page is out of date; reload it and decide again."))
         return redirect("credit_limits:approvals")
     try:
         decided = credit_limit_request_decide(
             request_id=request_id,
             user=request.user,
             approve=form.cleaned_data["decision"] == "approve",
+            expected_status=form.cleaned_data["expected_status"],
             comment=form.cleaned_data["comment"],
         )
     except ApplicationError as error:

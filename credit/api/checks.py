@@ -60,7 +60,12 @@ class CreditCheckViewSet(mixins.ListModelMixin, ScopedViewSet):
 
     class InputSerializer(SharedFieldsSerializer):
         customer = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
-        order_amount = MoneyField(help_text='Decimal string greater than zero, such as "1250.50".')
+        order_amount = MoneyField(
+            help_text=(
+                'Decimal string greater than zero, such as "1250.50", with no more decimals '
+                "than the currency has (JPY: none); never rounded (400 `too_many_decimals`)."
+            )
+        )
         currency = serializers.CharField(
             max_length=3, help_text="ISO-4217 code; must be the currency of the customer's credit."
         )
@@ -96,7 +101,8 @@ class CreditCheckViewSet(mixins.ListModelMixin, ScopedViewSet):
             "the limit and machine-readable reasons (on_hold, over_limit, grade_e, "
             "overdue_amount, overdue_age). Idempotent: the same customer and order_reference "
             "return the stored answer with 200 (201 the first time). 404 for a customer you "
-            "cannot see; 400 for a bad amount or another currency; 409 when the reference was "
+            "cannot see; 400 for a bad amount (`too_many_decimals`: more decimals than the "
+            "currency has) or another currency; 409 when the reference was "
             "checked with another amount."
         ),
         request=InputSerializer,

@@ -43,6 +43,24 @@ class CanDecideLimitRequests(BasePermission):
 
 
 class DecisionSerializer(serializers.Serializer):
+    expected_status = serializers.ChoiceField(
+        choices=[
+            (LimitRequestStatus.PENDING, "pending: the first decision"),
+            (
+                LimitRequestStatus.AWAITING_SECOND_APPROVAL,
+                "awaiting_second_approval: the second approval",
+            ),
+        ],
+        required=False,
+        help_text=(
+            "The step you decide: the request's `status` as you saw it. When the request "
+            "has moved on meanwhile (someone else gave the first approval or decided it), "
+            "the answer is 409 `limit_request_decided` and nothing is recorded. Optional "
+            "when your role takes only one step (credit manager: `pending`; finance admin: "
+            "`awaiting_second_approval`); required (400 `expected_status_required`) when "
+            "you may take both, e.g. a credit manager who is also a finance admin."
+        ),
+    )
     comment = serializers.CharField(
         max_length=2000,
         required=False,
@@ -98,7 +116,11 @@ class CreditLimitRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
             help_text="Customer id: an active customer you can see (404 otherwise)."
         )
         requested_limit = MoneyField(
-            help_text='Decimal string in the customer\'s currency, greater than zero: "25000.00".'
+            help_text=(
+                "Decimal string greater than zero in the currency of the customer's credit "
+                'limit, with no more decimals than that currency has: "25000.00" '
+                "(400 `too_many_decimals` otherwise; nothing is rounded)."
+            )
         )
         reason = serializers.CharField(max_length=2000)
         expires_on = serializers.DateField(
@@ -143,8 +165,10 @@ class CreditLimitRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
     @extend_schema(
         summary="Request a new credit limit",
         description=(
-            "400 for a limit that is not a positive amount or an inactive customer; 404 for "
-            "a customer you cannot see; 409 when the customer already has an open request."
+            "The request is in the currency of the customer's credit limit (shown in the "
+            "answer). 400 for a limit that is not a positive amount, has more decimals than "
+            "that currency (`too_many_decimals`), or an inactive customer; 404 for a customer "
+            "you cannot see; 409 when the customer already has an open request."
         ),
         request=InputSerializer,
         responses={201: OutputSerializer, **error_responses(400, 404, 409)},
@@ -166,23 +190,29 @@ class CreditLimitRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
         target = self.get_object()
         serializer = DecisionSerializer(data=request.data or {})
         serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
         decided = credit_limit_request_decide(
             request_id=target.pk,
             user=request.user,
             approve=approve,
-            comment=serializer.validated_data.get("comment", ""),
+            expected_status=data.get("expected_status"),
+            comment=data.get("comment", ""),
         )
         return Response(self.OutputSerializer(decided).data)
 
     @extend_schema(
         summary="Approve a credit-limit request",
         description=(
-            "403 `own_request` for your own request, `same_approver` when you gave the first "
-            "approval, `role_cannot_decide` when the step is not yours; 409 "
-            "`limit_request_decided` when it is already decided."
+            "Send `expected_status` (the status you saw) to say which step you approve. "
+            "400 `expected_status_required` when you may take both steps and did not say "
+            "which; 403 `own_request` for your own request, `same_approver` when you gave "
+            "the first approval, `role_cannot_decide` when the step is not yours; 409 "
+            "`limit_request_decided` when it is already decided or moved on to another step "
+            "(reload it), `limit_request_expired` when its expiry date has passed (reject "
+            "it), `currency_changed` when it is not in the currency of the customer's limit."
         ),
         request=DecisionSerializer,
-        responses={200: OutputSerializer, **error_responses(404, 409)},
+        responses={200: OutputSerializer, **error_responses(400, 404, 409)},
     )
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str | None = None) -> Response:
@@ -190,7 +220,10 @@ class CreditLimitRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
 
     @extend_schema(
         summary="Reject a credit-limit request",
-        description="A comment is required. Same four-eyes rules as approving.",
+        description=(
+            "A comment is required. Same four-eyes rules and `expected_status` as approving; "
+            "a request whose expiry date has passed can still be rejected."
+        ),
         request=DecisionSerializer,
         responses={200: OutputSerializer, **error_responses(400, 404, 409)},
     )

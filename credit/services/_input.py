@@ -5,13 +5,24 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from crm.exceptions import ValidationFailed
-from crm.money import quantize
+from crm.money import CURRENCY_MINOR_UNITS, quantize
 
 REFERENCE_MAX_LENGTH = 64
 
 
-def clean_amount(*, field: str, amount: Decimal | str | int, currency: str) -> Decimal:
-    """A positive amount, rounded to the currency's minor unit."""
+def clean_amount(
+    *,
+    field: str,
+    amount: Decimal | str | int,
+    currency: str,
+    rounds_to_minor_unit: bool = False,
+) -> Decimal:
+    """A positive amount with no more decimals than the currency's minor unit.
+
+    Not rounded unless ``rounds_to_minor_unit`` (open orders, whose report replaces
+    the amount by reference): "100.49" JPY is refused (400 ``too_many_decimals``),
+    so an idempotent credit check can never take two amounts for the same one.
+    """
     if isinstance(amount, float | bool):
         raise ValidationFailed.for_field(
             field, 'Send the amount as a decimal string such as "1250.50".'
@@ -26,10 +37,32 @@ def clean_amount(*, field: str, amount: Decimal | str | int, currency: str) -> D
         raise ValidationFailed.for_field(
             field, f"The amount must be greater than zero; got {amount}."
         )
-    value = quantize(value, currency)
-    if value <= 0 or value.adjusted() >= 16:
+    if value.adjusted() >= 16:
         raise ValidationFailed.for_field(field, f"{amount} is not a usable amount in {currency}.")
-    return value
+    if rounds_to_minor_unit:
+        value = quantize(value, currency)
+        if value <= 0:
+            raise ValidationFailed.for_field(
+                field, f"{amount} is not a usable amount in {currency}."
+            )
+        return value
+    return in_minor_units(field=field, value=value, currency=currency)
+
+
+def in_minor_units(*, field: str, value: Decimal, currency: str) -> Decimal:
+    """``value`` at the currency's minor unit, refusing (not rounding) extra digits;
+    trailing zeros are fine ("100.00" JPY is 100)."""
+    exact = quantize(value, currency)
+    if exact != value:
+        places = CURRENCY_MINOR_UNITS[currency]
+        allowed = "no decimals (whole units only)" if places == 0 else f"at most {places} decimals"
+        raise ValidationFailed.for_field(
+            field,
+            f"{field} {value} has too many decimals: {currency} amounts have {allowed}. "
+            f"Send the exact amount, e.g. {exact}; nothing is rounded for you.",
+            code="too_many_decimals",
+        )
+    return exact
 
 
 def clean_currency(*, currency: str, expected: str) -> str:

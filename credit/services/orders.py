@@ -68,7 +68,9 @@ def open_order_report(
     expected = _profile_currency(customer)
     currency = clean_currency(currency=currency, expected=expected)
     reference = clean_reference(field="external_reference", reference=external_reference)
-    value = clean_amount(field="amount", amount=amount, currency=currency)
+    value = clean_amount(
+        field="amount", amount=amount, currency=currency, rounds_to_minor_unit=True
+    )
     return _upsert(
         customer=customer, reference=reference, amount=value, currency=currency, user=user
     )
@@ -92,7 +94,12 @@ def open_order_replace_all(
             reference = clean_reference(
                 field="external_reference", reference=order.get("external_reference", "")
             )
-            value = clean_amount(field="amount", amount=order.get("amount", ""), currency=currency)
+            value = clean_amount(
+                field="amount",
+                amount=order.get("amount", ""),
+                currency=currency,
+                rounds_to_minor_unit=True,
+            )
         except ValidationFailed as error:
             raise ValidationFailed(
                 f"Order {index + 1}: {error.message}",

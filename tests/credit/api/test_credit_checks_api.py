@@ -132,3 +132,29 @@ def test_a_sales_rep_lists_only_checks_of_their_customers(
     # then only the own customer's check is there
     assert response.status_code == 200
     assert [row["customer"] for row in response.json()["results"]] == [own.customer_id]
+
+
+def test_an_amount_with_more_decimals_than_the_currency_is_a_400_not_rounded(client_for):
+    # given a JPY customer (no decimals) and an order checked for 100.49 JPY
+    profile = CreditProfileFactory(
+        customer=CustomerFactory(currency="JPY"), currency="JPY", credit_limit=Decimal("100000")
+    )
+    client, _user = client_for(roles.INTEGRATOR)
+    body = {"customer": profile.customer_id, "currency": "JPY", "order_reference": "SO-J"}
+    # when
+    fraction = client.post(URL, {**body, "order_amount": "100.49"}, format="json")
+    # then 400 naming the field and the currency's decimals; nothing is logged
+    assert fraction.status_code == 400, fraction.content
+    error = fraction.json()
+    assert error["code"] == "too_many_decimals"
+    assert "order_amount" in error["extra"]["fields"]
+    assert "JPY amounts have no decimals" in error["message"]
+    assert CreditCheck.objects.count() == 0
+    # and two different amounts under one order reference are never taken for one order
+    assert client.post(URL, {**body, "order_amount": "100"}, format="json").status_code == 201
+    other = client.post(URL, {**body, "order_amount": "99.50"}, format="json")
+    assert other.status_code == 400
+    assert other.json()["code"] == "too_many_decimals"
+    same = client.post(URL, {**body, "order_amount": "100.00"}, format="json")
+    assert same.status_code == 200  # trailing zeros are the same amount
+    assert list(CreditCheck.objects.values_list("order_amount", flat=True)) == [Decimal("100")]

@@ -4,16 +4,24 @@ Real concurrent transactions, one connection per thread, released together by a 
 """
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.db import connection
 
 from credit.models import CreditHoldEvent, CreditProfile, HoldSource
 from credit.services import credit_hold_place, credit_hold_place_automatic
+from crm import roles
 from tests.factories.accounts import UserFactory
 from tests.factories.credit import CreditProfileFactory
 from tests.support.concurrency import run_concurrently
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+# Transactional tests flush the database after each test, and Django's flush emits
+# post_migrate, which recreates content types and model permissions -- but not the
+# roles' groups, which only the data migrations create. ``roles_recreated`` runs those
+# again (with the migrations' historical registry) so each test starts with the roles.
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("roles_recreated"),
+]
 
 THREADS = 6
 
@@ -63,11 +71,8 @@ def test_concurrent_identical_triggers_place_exactly_one():
 
 def test_concurrent_manual_holds_one_wins_the_others_get_409():
     profile = CreditProfileFactory()
-    # (a transactional test flushes the role groups; the permission is granted directly)
-    permission = Permission.objects.get(codename="place_credit_hold")
-    managers = [UserFactory() for _ in range(THREADS)]
-    for manager in managers:
-        manager.user_permissions.add(permission)
+    managers = [UserFactory(roles=[roles.CREDIT_MANAGER]) for _ in range(THREADS)]
+    assert all(manager.has_perm("credit.place_credit_hold") for manager in managers)
     calls = [
         (lambda user=user: credit_hold_place(
             customer_id=profile.customer_id, reason=f"By {user.username}", user=user

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from credit.models import CreditLimitRequest, CreditProfile, LimitRequestStatus
 from credit.resources import CreditLimitRequestResource
-from credit.services import credit_limit_request_create
+from credit.services import credit_limit_request_create, credit_limit_request_decide
 from crm import roles
 from crm.imports import import_error_lines
 from tests.factories.accounts import UserFactory
@@ -35,7 +35,12 @@ def test_the_admin_approve_action_decides_through_the_service(staff_client, thre
     request = _request(customer, UserFactory(roles=[roles.COLLECTIONS_CLERK]))
     # when
     response = apply_action(
-        client, CHANGELIST, "credit_limit_request_approve", [request], comment="ok"
+        client,
+        CHANGELIST,
+        "credit_limit_request_approve",
+        [request],
+        comment="ok",
+        expected_status="pending",
     )
     # then
     assert response.status_code == 302
@@ -50,7 +55,9 @@ def test_a_superuser_cannot_approve_their_own_request_in_the_admin(staff_client,
     customer = CustomerFactory()
     CreditProfileFactory(customer=customer, credit_limit=Decimal("100.00"))
     request = _request(customer, admin_user)
-    response = apply_action(client, CHANGELIST, "credit_limit_request_approve", [request])
+    response = apply_action(
+        client, CHANGELIST, "credit_limit_request_approve", [request], expected_status="pending"
+    )
     texts = [text for level, text in messages_of(response) if level == "error"]
     assert len(texts) == 1
     assert "was not approved" in texts[0]
@@ -82,7 +89,10 @@ def test_the_admin_add_form_creates_through_the_service(staff_client):
 
 
 def _dataset(*rows):
-    headers = ("id", "customer", "requested_limit", "reason", "expires_on", "decision", "comment")
+    headers = (
+        "id", "customer", "requested_limit", "reason", "expires_on", "status", "decision",
+        "comment",
+    )  # fmt: skip
     return tablib.Dataset(*rows, headers=headers)
 
 
@@ -91,8 +101,8 @@ def test_an_import_creates_requests_as_the_importing_user(thresholds):
     first, second = CustomerFactory(code="C-1"), CustomerFactory(code="C-2")
     result = CreditLimitRequestResource().import_data(
         _dataset(
-            ("", "C-1", "1500.00", "Season", "", "", ""),
-            ("", "C-2", "2500", "Season", "2099-01-31", "", ""),
+            ("", "C-1", "1500.00", "Season", "", "", "", ""),
+            ("", "C-2", "2500", "Season", "2099-01-31", "", "", ""),
         ),
         dry_run=False,
         user=clerk,
@@ -114,8 +124,8 @@ def test_an_import_row_that_violates_four_eyes_rolls_back_the_whole_file(thresho
     # when
     result = CreditLimitRequestResource().import_data(
         _dataset(
-            ("", "C-1", "1500.00", "Season", "", "", ""),
-            ("", "C-2", "2500.00", "Season", "", "approve", "ok"),
+            ("", "C-1", "1500.00", "Season", "", "", "", ""),
+            ("", "C-2", "2500.00", "Season", "", "", "approve", "ok"),
         ),
         dry_run=False,
         user=manager,
@@ -137,8 +147,8 @@ def test_an_import_decides_existing_requests_through_the_service(thresholds):
     # a file approving someone else's request and the importer's own: all or nothing
     result = CreditLimitRequestResource().import_data(
         _dataset(
-            (approved.pk, "", "", "", "", "approve", "ok"),
-            (own.pk, "", "", "", "", "approve", "mine"),
+            (approved.pk, "", "", "", "", "pending", "approve", "ok"),
+            (own.pk, "", "", "", "", "pending", "approve", "mine"),
         ),
         dry_run=False,
         user=manager,
@@ -149,7 +159,9 @@ def test_an_import_decides_existing_requests_through_the_service(thresholds):
     assert CreditProfile.objects.get(customer=customer).credit_limit == Decimal("100.00")
     # the file without the importer's own row goes through
     result = CreditLimitRequestResource().import_data(
-        _dataset((approved.pk, "", "", "", "", "approve", "ok")), dry_run=False, user=manager
+        _dataset((approved.pk, "", "", "", "", "pending", "approve", "ok")),
+        dry_run=False,
+        user=manager,
     )
     assert not result.has_validation_errors(), import_error_lines(result)
     approved.refresh_from_db()
@@ -162,7 +174,9 @@ def test_an_import_with_a_bad_limit_says_which_row(thresholds):
     clerk = UserFactory(roles=[roles.COLLECTIONS_CLERK])
     CustomerFactory(code="C-1")
     result = CreditLimitRequestResource().import_data(
-        _dataset(("", "C-1", "-10", "Season", "", "", ""), ("", "NOPE", "10", "x", "", "", "")),
+        _dataset(
+            ("", "C-1", "-10", "Season", "", "", "", ""), ("", "NOPE", "10", "x", "", "", "", "")
+        ),
         dry_run=False,
         user=clerk,
     )
@@ -170,3 +184,77 @@ def test_an_import_with_a_bad_limit_says_which_row(thresholds):
     assert any("Row 1" in line and "greater than zero" in line for line in lines), lines
     assert any("Row 2" in line and "NOPE" in line for line in lines), lines
     assert CreditLimitRequest.objects.count() == 0
+
+
+def test_the_admin_decide_form_states_the_step_of_the_selected_requests(staff_client, thresholds):
+    client, _manager = staff_client(roles.CREDIT_MANAGER)
+    customer = CustomerFactory()
+    request = _request(customer, UserFactory(roles=[roles.COLLECTIONS_CLERK]))
+    response = client.post(
+        CHANGELIST, {"action": "credit_limit_request_approve", "_selected_action": [request.pk]}
+    )
+    assert response.status_code == 200
+    assert response.context["form"].initial == {"expected_status": "pending"}
+    assert 'name="expected_status"' in response.content.decode()
+
+
+def test_a_stale_admin_approval_is_refused_not_taken_as_the_second(staff_client, thresholds):
+    # given a superuser's approve form drawn while the large request was pending, and a
+    # credit manager's first approval since
+    client, _admin = staff_client(is_superuser=True)
+    customer = CustomerFactory()
+    CreditProfileFactory(customer=customer, credit_limit=Decimal("100.00"))
+    request = _request(customer, UserFactory(roles=[roles.COLLECTIONS_CLERK]), limit="250000")
+    first = UserFactory(roles=[roles.CREDIT_MANAGER])
+    credit_limit_request_decide(request_id=request.pk, user=first, approve=True)
+    # when the form is applied
+    response = apply_action(
+        client, CHANGELIST, "credit_limit_request_approve", [request], expected_status="pending"
+    )
+    # then the row is refused with the reason, and no second approval was recorded
+    texts = [text for level, text in messages_of(response) if level == "error"]
+    assert len(texts) == 1
+    assert "moved on" in texts[0]
+    assert first.username in texts[0]
+    request.refresh_from_db()
+    assert request.status == LimitRequestStatus.AWAITING_SECOND_APPROVAL
+    assert request.second_decided_by is None
+    assert CreditProfile.objects.get(customer=customer).credit_limit == Decimal("100.00")
+
+
+def test_an_import_row_decides_the_step_of_its_status_column(thresholds):
+    # given a large request a credit manager approved after the file was exported
+    both = UserFactory(roles=[roles.CREDIT_MANAGER, roles.FINANCE_ADMIN])
+    customer = CustomerFactory(code="C-1")
+    CreditProfileFactory(customer=customer, credit_limit=Decimal("100.00"))
+    request = _request(customer, UserFactory(roles=[roles.COLLECTIONS_CLERK]), limit="250000")
+    credit_limit_request_decide(
+        request_id=request.pk, user=UserFactory(roles=[roles.CREDIT_MANAGER]), approve=True
+    )
+    # when the exported row (status pending) is imported with approve
+    result = CreditLimitRequestResource().import_data(
+        _dataset((request.pk, "", "", "", "", "pending", "approve", "ok")),
+        dry_run=False,
+        user=both,
+    )
+    # then it is refused, and a row without the status column says what to add
+    lines = import_error_lines(result)
+    assert any("Row 1" in line and "moved on" in line for line in lines), lines
+    result = CreditLimitRequestResource().import_data(
+        _dataset((request.pk, "", "", "", "", "", "approve", "ok")), dry_run=False, user=both
+    )
+    lines = import_error_lines(result)
+    assert any("status" in line and "awaiting_second_approval" in line for line in lines), lines
+    request.refresh_from_db()
+    assert request.status == LimitRequestStatus.AWAITING_SECOND_APPROVAL
+    assert request.second_decided_by is None
+    # and the row stating the step it saw goes through
+    result = CreditLimitRequestResource().import_data(
+        _dataset((request.pk, "", "", "", "", "awaiting_second_approval", "approve", "ok")),
+        dry_run=False,
+        user=both,
+    )
+    assert not result.has_validation_errors(), import_error_lines(result)
+    request.refresh_from_db()
+    assert request.status == LimitRequestStatus.APPROVED
+    assert request.second_decided_by == both

@@ -5,7 +5,6 @@ a barrier: the row lock of the request makes exactly one decision win; the
 other gets 409 and the limit changes once.
 """
 
-import importlib
 from decimal import Decimal
 from functools import partial
 
@@ -21,25 +20,31 @@ from tests.factories.credit import CreditProfileFactory
 from tests.factories.customers import CustomerFactory
 from tests.support.concurrency import run_concurrently
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+# A transactional test flushes the tables, the roles' groups included: the shared
+# fixture runs the roles data migrations again, with the migrations' own historical
+# app registry. (Calling a migration's ``forwards`` with the live registry, as this
+# module once did, used to leave the live credit AppConfig without ``models_module``,
+# so every later flush stopped recreating the credit permissions: the DoesNotExist
+# seen in test_hold_concurrency. ``crm.roles.grant_permissions`` now restores it.)
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("roles_recreated"),
+]
 
 THREADS = 4
 
 
-@pytest.fixture(autouse=True)
-def _roles():
-    """A transactional test flushes the tables, data migrations' groups included:
-    grant the roles their credit permissions again."""
-    from django.apps import apps
-
-    migration = importlib.import_module("credit.migrations.0004_limit_request_roles")
-    migration.forwards(apps, None)
-
-
-def _race(request_id: int, deciders: list, approvals: list[bool]) -> list[str]:
+def _race(
+    request_id: int, deciders: list, approvals: list[bool], expected_status: str | None = None
+) -> list[str]:
     def decide(user, approve: bool) -> str:
         credit_limit_request_decide(
-            request_id=request_id, user=user, approve=approve, comment="my call"
+            request_id=request_id,
+            user=user,
+            approve=approve,
+            expected_status=expected_status,
+            comment="my call",
         )
         return "ok"
 
@@ -127,3 +132,32 @@ def test_two_requests_for_one_customer_at_once_leave_one_open(settings):
     )
     assert sorted(outcomes) == ["409:limit_request_open"] * (THREADS - 1) + ["ok"]
     assert CreditLimitRequest.objects.filter(customer=customer).count() == 1
+
+
+@pytest.mark.parametrize("deciders", ["both roles", "superusers", "credit managers"])
+def test_two_first_approvals_of_a_large_request_at_once_one_wins_the_other_gets_409(
+    settings, deciders
+):
+    # given a pending request above the threshold, and two people who each see it
+    # pending and press approve at the same moment (those holding both roles could
+    # otherwise have the loser's click taken as the second approval)
+    rep, customer = _world(settings)
+    request = credit_limit_request_create(
+        customer_id=customer.pk, user=rep, requested_limit="500000", reason="x"
+    )
+    if deciders == "superusers":
+        users = [UserFactory(is_superuser=True, is_staff=True) for _ in range(2)]
+    elif deciders == "both roles":
+        users = [UserFactory(roles=[roles.CREDIT_MANAGER, roles.FINANCE_ADMIN]) for _ in range(2)]
+    else:
+        users = [UserFactory(roles=[roles.CREDIT_MANAGER]) for _ in range(2)]
+    # when
+    outcomes = _race(request.pk, users, [True, True], expected_status=LimitRequestStatus.PENDING)
+    # then exactly one first approval; the other is told the request moved on
+    assert sorted(outcomes) == ["409:limit_request_decided", "ok"]
+    request.refresh_from_db()
+    assert request.status == LimitRequestStatus.AWAITING_SECOND_APPROVAL
+    assert request.first_decided_by_id in {user.pk for user in users}
+    assert request.second_decided_by_id is None
+    assert CreditProfile.objects.get(customer=customer).credit_limit == Decimal("10000.00")
+    assert Notification.objects.filter(kind="credit_limit_request_approved").count() == 0

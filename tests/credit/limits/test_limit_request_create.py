@@ -4,10 +4,15 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from credit.models import CreditLimitRequest, LimitRequestStatus
-from credit.services import credit_limit_request_cancel, credit_limit_request_create
+from credit.models import CreditLimitRequest, CreditProfile, LimitRequestStatus
+from credit.services import (
+    credit_limit_request_cancel,
+    credit_limit_request_create,
+    credit_limit_request_decide,
+)
 from crm import roles
 from crm.exceptions import Conflict, NotFound, PermissionDenied, ValidationFailed
+from customers.services.customers import customer_update
 from tests.factories.accounts import UserFactory
 from tests.factories.customers import CustomerFactory
 
@@ -19,7 +24,7 @@ def test_a_sales_rep_requests_a_limit_for_their_own_customer(sales_rep, customer
     request = credit_limit_request_create(
         customer_id=customer.pk,
         user=sales_rep,
-        requested_limit="25000.005",
+        requested_limit="25000.0",
         reason=" Bigger orders for the new season ",
     )
     # then
@@ -183,3 +188,62 @@ def test_only_the_requester_cancels(sales_rep, customer, credit_manager):
     assert error.value.code == "not_requester"
     request.refresh_from_db()
     assert request.status == LimitRequestStatus.PENDING
+
+
+@pytest.mark.parametrize(
+    ("currency", "value", "allowed"),
+    [("USD", "25000.005", "at most 2 decimals"), ("JPY", "100.49", "no decimals")],
+)
+def test_a_limit_with_more_decimals_than_its_currency_is_refused_not_rounded(
+    sales_rep, currency, value, allowed
+):
+    # given
+    customer = CustomerFactory(sales_rep=sales_rep, currency=currency)
+    # when
+    with pytest.raises(ValidationFailed) as error:
+        credit_limit_request_create(
+            customer_id=customer.pk, user=sales_rep, requested_limit=value, reason="x"
+        )
+    # then 400 naming the field and the currency's decimals, and nothing is created
+    assert error.value.code == "too_many_decimals"
+    assert "requested_limit" in error.value.extra["fields"]
+    assert currency in error.value.message
+    assert allowed in error.value.message
+    assert CreditLimitRequest.objects.count() == 0
+
+
+def test_trailing_zeros_are_not_extra_decimals(sales_rep):
+    customer = CustomerFactory(sales_rep=sales_rep, currency="JPY")
+    request = credit_limit_request_create(
+        customer_id=customer.pk, user=sales_rep, requested_limit="150000.00", reason="x"
+    )
+    assert request.requested_limit == Decimal("150000")
+
+
+def test_after_a_currency_change_requests_are_in_the_limits_currency_and_can_be_approved(
+    sales_rep, customer, credit_manager, thresholds
+):
+    # given a customer whose currency changed after their credit profile was set up in USD
+    customer = customer_update(customer=customer, data={"currency": "EUR"})
+    assert CreditProfile.objects.get(customer=customer).currency == "USD"
+    # when a limit is requested and approved
+    request = credit_limit_request_create(
+        customer_id=customer.pk, user=sales_rep, requested_limit="95000", reason="x"
+    )
+    decided = credit_limit_request_decide(request_id=request.pk, user=credit_manager, approve=True)
+    # then the request is in the limit's currency (and its threshold: 95000 <= 100000
+    # USD, where the EUR threshold is 90000), and the limit changed
+    assert request.currency == "USD"
+    assert request.needs_second_approval is False
+    assert decided.status == LimitRequestStatus.APPROVED
+    profile = CreditProfile.objects.get(customer=customer)
+    assert (profile.credit_limit, profile.currency) == (Decimal("95000.00"), "USD")
+
+
+def test_a_customer_without_a_profile_requests_in_the_customers_currency(sales_rep):
+    customer = CustomerFactory(sales_rep=sales_rep, currency="EUR")
+    CreditProfile.objects.filter(customer=customer).delete()
+    request = credit_limit_request_create(
+        customer_id=customer.pk, user=sales_rep, requested_limit="5000", reason="x"
+    )
+    assert request.currency == "EUR"

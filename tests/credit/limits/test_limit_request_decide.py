@@ -13,8 +13,12 @@ from crm import roles
 from crm.exceptions import Conflict, PermissionDenied, ValidationFailed
 from notifications.models import Notification
 from tests.factories.accounts import UserFactory
+from tests.factories.credit import CreditLimitRequestFactory
 
 pytestmark = pytest.mark.django_db
+
+PENDING = LimitRequestStatus.PENDING
+AWAITING = LimitRequestStatus.AWAITING_SECOND_APPROVAL
 
 
 def _limit(customer) -> Decimal:
@@ -121,7 +125,9 @@ def test_a_superuser_is_not_exempt_from_four_eyes(customer, thresholds):
         customer_id=customer.pk, user=admin, requested_limit="500", reason="x"
     )
     with pytest.raises(PermissionDenied) as error:
-        credit_limit_request_decide(request_id=request.pk, user=admin, approve=True)
+        credit_limit_request_decide(
+            request_id=request.pk, user=admin, approve=True, expected_status=PENDING
+        )
     assert error.value.code == "own_request"
     assert _limit(customer) == Decimal("10000.00")
 
@@ -205,7 +211,10 @@ def test_a_credit_manager_cannot_give_the_second_approval(
     credit_limit_request_decide(request_id=large_request.pk, user=credit_manager, approve=True)
     with pytest.raises(PermissionDenied) as error:
         credit_limit_request_decide(
-            request_id=large_request.pk, user=other_credit_manager, approve=True
+            request_id=large_request.pk,
+            user=other_credit_manager,
+            approve=True,
+            expected_status=AWAITING,
         )
     assert error.value.code == "role_cannot_decide"
     large_request.refresh_from_db()
@@ -216,10 +225,14 @@ def test_a_credit_manager_cannot_give_the_second_approval(
 def test_the_first_approver_cannot_give_the_second_approval(large_request, customer):
     # given someone who is both credit manager and finance admin approves first
     both = UserFactory(roles=[roles.CREDIT_MANAGER, roles.FINANCE_ADMIN])
-    credit_limit_request_decide(request_id=large_request.pk, user=both, approve=True)
-    # when they approve again
+    credit_limit_request_decide(
+        request_id=large_request.pk, user=both, approve=True, expected_status=PENDING
+    )
+    # when they approve again, at the second step
     with pytest.raises(PermissionDenied) as error:
-        credit_limit_request_decide(request_id=large_request.pk, user=both, approve=True)
+        credit_limit_request_decide(
+            request_id=large_request.pk, user=both, approve=True, expected_status=AWAITING
+        )
     # then
     assert error.value.code == "same_approver"
     large_request.refresh_from_db()
@@ -272,3 +285,202 @@ def test_an_inactive_decider_is_refused(small_request):
     with pytest.raises(PermissionDenied):
         credit_limit_request_decide(request_id=small_request.pk, user=manager, approve=True)
     assert Group.objects.filter(name=roles.CREDIT_MANAGER).exists()
+
+
+# --- the step a decider states (four eyes under concurrency) -------------------
+
+
+def test_a_stale_first_approval_by_someone_with_both_roles_is_a_409_not_a_second_approval(
+    large_request, credit_manager, customer
+):
+    # given a finance admin who is also a credit manager, looking at the pending request,
+    # and a credit manager giving the first approval first
+    both = UserFactory(roles=[roles.CREDIT_MANAGER, roles.FINANCE_ADMIN])
+    credit_limit_request_decide(
+        request_id=large_request.pk, user=credit_manager, approve=True, expected_status=PENDING
+    )
+    # when their click, meant as the first approval, arrives
+    with pytest.raises(Conflict) as error:
+        credit_limit_request_decide(
+            request_id=large_request.pk, user=both, approve=True, expected_status=PENDING
+        )
+    # then 409: the request moved on, and nobody gave the second approval
+    assert error.value.code == "limit_request_decided"
+    assert credit_manager.username in error.value.message
+    assert "reload" in error.value.message
+    assert error.value.extra["status"] == AWAITING
+    large_request.refresh_from_db()
+    assert large_request.status == AWAITING
+    assert large_request.second_decided_by is None
+    assert _limit(customer) == Decimal("10000.00")
+
+
+def test_a_superusers_stale_first_approval_is_a_409(large_request, credit_manager, customer):
+    admin = UserFactory(is_superuser=True, is_staff=True)
+    credit_limit_request_decide(request_id=large_request.pk, user=credit_manager, approve=True)
+    with pytest.raises(Conflict) as error:
+        credit_limit_request_decide(
+            request_id=large_request.pk, user=admin, approve=True, expected_status=PENDING
+        )
+    assert error.value.code == "limit_request_decided"
+    large_request.refresh_from_db()
+    assert large_request.status == AWAITING
+    assert _limit(customer) == Decimal("10000.00")
+
+
+def test_a_plain_credit_manager_whose_click_lost_gets_409_not_403(
+    large_request, credit_manager, other_credit_manager, customer
+):
+    credit_limit_request_decide(request_id=large_request.pk, user=credit_manager, approve=True)
+    # the step is implied by the role (a credit manager only gives first decisions)
+    with pytest.raises(Conflict) as error:
+        credit_limit_request_decide(
+            request_id=large_request.pk, user=other_credit_manager, approve=True
+        )
+    assert error.value.status_code == 409
+    assert error.value.code == "limit_request_decided"
+    assert "moved on" in error.value.message
+    large_request.refresh_from_db()
+    assert large_request.status == AWAITING
+    assert large_request.first_decided_by == credit_manager
+
+
+def test_someone_with_both_roles_must_say_which_step(large_request, customer):
+    both = UserFactory(roles=[roles.CREDIT_MANAGER, roles.FINANCE_ADMIN])
+    with pytest.raises(ValidationFailed) as error:
+        credit_limit_request_decide(request_id=large_request.pk, user=both, approve=True)
+    assert error.value.code == "expected_status_required"
+    assert "expected_status" in error.value.extra["fields"]
+    large_request.refresh_from_db()
+    assert large_request.status == PENDING
+    assert large_request.first_decided_by is None
+
+
+def test_the_second_step_on_a_pending_request_is_refused(large_request, customer):
+    both = UserFactory(roles=[roles.CREDIT_MANAGER, roles.FINANCE_ADMIN])
+    with pytest.raises(Conflict) as error:
+        credit_limit_request_decide(
+            request_id=large_request.pk, user=both, approve=True, expected_status=AWAITING
+        )
+    assert error.value.code == "limit_request_not_at_step"
+    large_request.refresh_from_db()
+    assert large_request.status == PENDING
+    assert large_request.first_decided_by is None
+
+
+@pytest.mark.parametrize("value", ["approved", "first", "cancelled"])
+def test_a_step_that_is_not_decided_is_a_400(small_request, credit_manager, value):
+    with pytest.raises(ValidationFailed) as error:
+        credit_limit_request_decide(
+            request_id=small_request.pk, user=credit_manager, approve=True, expected_status=value
+        )
+    assert "expected_status" in error.value.extra["fields"]
+    small_request.refresh_from_db()
+    assert small_request.status == PENDING
+
+
+def test_with_the_step_stated_the_two_approvals_go_through(large_request, credit_manager, customer):
+    both = UserFactory(roles=[roles.CREDIT_MANAGER, roles.FINANCE_ADMIN])
+    credit_limit_request_decide(
+        request_id=large_request.pk, user=credit_manager, approve=True, expected_status=PENDING
+    )
+    decided = credit_limit_request_decide(
+        request_id=large_request.pk, user=both, approve=True, expected_status=AWAITING
+    )
+    assert decided.status == LimitRequestStatus.APPROVED
+    assert decided.second_decided_by == both
+    assert _limit(customer) == Decimal("250000.00")
+
+
+# --- expiry and currency --------------------------------------------------------
+
+
+def _past_expiry(request, days: int = 3):
+    """A request filed with an expiry date that has passed while it waited."""
+    expires_on = timezone.localdate() - timedelta(days=days)
+    type(request).objects.filter(pk=request.pk).update(expires_on=expires_on)
+    return expires_on
+
+
+def test_approving_a_request_whose_expiry_date_passed_is_a_409(
+    small_request, credit_manager, customer
+):
+    # given
+    expires_on = _past_expiry(small_request)
+    # when
+    with pytest.raises(Conflict) as error:
+        credit_limit_request_decide(
+            request_id=small_request.pk, user=credit_manager, approve=True, comment="ok"
+        )
+    # then refused with the date and what to do, and nothing changed
+    assert error.value.code == "limit_request_expired"
+    assert expires_on.isoformat() in error.value.message
+    assert "Reject it and request again" in error.value.message
+    small_request.refresh_from_db()
+    assert small_request.status == PENDING
+    assert small_request.first_decided_by is None
+    profile = CreditProfile.objects.get(customer=customer)
+    assert (profile.credit_limit, profile.limit_expires_on) == (Decimal("10000.00"), None)
+
+
+def test_a_request_whose_expiry_date_passed_can_still_be_rejected(
+    small_request, credit_manager, customer
+):
+    _past_expiry(small_request)
+    decided = credit_limit_request_decide(
+        request_id=small_request.pk, user=credit_manager, approve=False, comment="Expired"
+    )
+    assert decided.status == LimitRequestStatus.REJECTED
+    assert _limit(customer) == Decimal("10000.00")
+
+
+def test_the_second_approval_of_a_request_whose_expiry_date_passed_is_a_409(
+    sales_rep, customer, credit_manager, finance_admin, thresholds
+):
+    request = credit_limit_request_create(
+        customer_id=customer.pk,
+        user=sales_rep,
+        requested_limit="250000",
+        reason="x",
+        expires_on=timezone.localdate() + timedelta(days=30),
+    )
+    credit_limit_request_decide(request_id=request.pk, user=credit_manager, approve=True)
+    _past_expiry(request, days=1)
+    with pytest.raises(Conflict) as error:
+        credit_limit_request_decide(request_id=request.pk, user=finance_admin, approve=True)
+    assert error.value.code == "limit_request_expired"
+    request.refresh_from_db()
+    assert request.status == AWAITING
+    assert _limit(customer) == Decimal("10000.00")
+
+
+def test_a_request_expiring_today_is_still_approved(small_request, credit_manager, customer):
+    today = timezone.localdate()
+    type(small_request).objects.filter(pk=small_request.pk).update(expires_on=today)
+    decided = credit_limit_request_decide(
+        request_id=small_request.pk, user=credit_manager, approve=True
+    )
+    assert decided.status == LimitRequestStatus.APPROVED
+    assert CreditProfile.objects.get(customer=customer).limit_expires_on == today
+
+
+def test_a_request_in_another_currency_than_the_limit_says_how_to_fix_it(
+    customer, sales_rep, credit_manager, thresholds
+):
+    # given a request left in another currency than the customer's limit (made before
+    # requests followed the credit profile's currency)
+    request = CreditLimitRequestFactory(
+        customer=customer, requested_by=sales_rep, requested_limit=Decimal("500.00"), currency="EUR"
+    )
+    # when
+    with pytest.raises(Conflict) as error:
+        credit_limit_request_decide(request_id=request.pk, user=credit_manager, approve=True)
+    # then
+    assert error.value.code == "currency_changed"
+    assert "kept in USD" in error.value.message
+    assert "Reject this request and request the limit again" in error.value.message
+    assert _limit(customer) == Decimal("10000.00")
+    # and rejecting it, as told, works
+    credit_limit_request_decide(
+        request_id=request.pk, user=credit_manager, approve=False, comment="currency"
+    )

@@ -55,7 +55,7 @@ def _world(caller, thresholds):
         reason="x",
     )
     if caller == ADMIN:
-        credit_limit_request_decide(
+        waiting = credit_limit_request_decide(
             request_id=waiting.pk, user=UserFactory(roles=[CREDIT]), approve=True
         )
     requester = user if caller in (CLERK, CREDIT, REP) else clerk
@@ -74,7 +74,7 @@ def _call(client, action, customer, waiting, own):
     if action == "decide":
         return client.post(
             reverse("credit_limits:approval-decide", args=[waiting.pk]),
-            {"decision": "approve", "comment": "ok"},
+            {"decision": "approve", "comment": "ok", "expected_status": waiting.status},
         )
     if action == "customer_limits":
         return client.get(reverse("credit_limits:customer-limits", args=[customer.pk]))
@@ -153,7 +153,8 @@ def test_deciding_ones_own_request_on_the_page_shows_the_reason_with_403(client,
     )
     client.force_login(manager)
     response = client.post(
-        reverse("credit_limits:approval-decide", args=[request.pk]), {"decision": "approve"}
+        reverse("credit_limits:approval-decide", args=[request.pk]),
+        {"decision": "approve", "expected_status": "pending"},
     )
     assert response.status_code == 403
     assert "four eyes" in response.content.decode()
@@ -219,3 +220,87 @@ def test_the_inbox_costs_the_same_queries_for_one_request_or_many(client, thresh
         response = client.get(url)
     assert len(response.context["rows"]) == 5
     assert len(five) == len(one)
+
+
+def _large_pending_request(customer=None):
+    customer = customer or CustomerFactory()
+    CreditProfileFactory(customer=customer, credit_limit=Decimal("100.00"))
+    return credit_limit_request_create(
+        customer_id=customer.pk,
+        user=UserFactory(roles=[CLERK]),
+        requested_limit="250000",
+        reason="Big deal",
+    )
+
+
+def test_the_inbox_form_carries_the_step_the_decider_sees(client, thresholds):
+    both = UserFactory(roles=[CREDIT, ADMIN])
+    request = _large_pending_request()
+    client.force_login(both)
+    page = client.get(reverse("credit_limits:approvals")).content.decode()
+    assert '<input type="hidden" name="expected_status" value="pending">' in page
+    credit_limit_request_decide(
+        request_id=request.pk, user=UserFactory(roles=[CREDIT]), approve=True
+    )
+    page = client.get(reverse("credit_limits:approvals")).content.decode()
+    assert 'name="expected_status" value="awaiting_second_approval"' in page
+
+
+@pytest.mark.parametrize("approver_roles", [(CREDIT, ADMIN), (CREDIT,)])
+def test_a_stale_first_approval_on_the_page_is_a_409_that_says_reload(
+    client, thresholds, approver_roles
+):
+    # given a page drawn while the large request was pending, and a first approval since
+    request = _large_pending_request()
+    first = UserFactory(roles=[CREDIT])
+    credit_limit_request_decide(request_id=request.pk, user=first, approve=True)
+    client.force_login(UserFactory(roles=list(approver_roles)))
+    # when the page's approve button is pressed
+    response = client.post(
+        reverse("credit_limits:approval-decide", args=[request.pk]),
+        {"decision": "approve", "expected_status": "pending", "comment": "ok"},
+    )
+    # then 409 with the reason on the page, and no second approval was recorded
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "moved on" in page
+    assert first.username in page
+    assert "reload" in page
+    request.refresh_from_db()
+    assert request.status == LimitRequestStatus.AWAITING_SECOND_APPROVAL
+    assert request.second_decided_by is None
+    assert CreditProfile.objects.get(customer=request.customer).credit_limit == Decimal("100.00")
+
+
+def test_a_decision_without_the_step_asks_to_reload(client, thresholds):
+    request = _large_pending_request()
+    client.force_login(UserFactory(roles=[CREDIT]))
+    response = client.post(
+        reverse("credit_limits:approval-decide", args=[request.pk]), {"decision": "approve"}
+    )
+    assert response.status_code == 302
+    assert "out of date" in str(next(iter(response.wsgi_request._messages)))
+    request.refresh_from_db()
+    assert request.status == LimitRequestStatus.PENDING
+
+
+def test_approving_an_expired_request_on_the_page_is_a_409_with_the_reason(client, thresholds):
+    customer = CustomerFactory()
+    CreditProfileFactory(customer=customer, credit_limit=Decimal("100.00"))
+    request = credit_limit_request_create(
+        customer_id=customer.pk,
+        user=UserFactory(roles=[CLERK]),
+        requested_limit="500",
+        reason="x",
+        expires_on=timezone.localdate() + timedelta(days=5),
+    )
+    passed = timezone.localdate() - timedelta(days=1)
+    CreditLimitRequest.objects.filter(pk=request.pk).update(expires_on=passed)
+    client.force_login(UserFactory(roles=[CREDIT]))
+    response = client.post(
+        reverse("credit_limits:approval-decide", args=[request.pk]),
+        {"decision": "approve", "expected_status": "pending"},
+    )
+    assert response.status_code == 409
+    assert f"passed on {passed.isoformat()}" in response.content.decode()
+    assert CreditProfile.objects.get(customer=customer).credit_limit == Decimal("100.00")

@@ -174,3 +174,25 @@ def test_a_profile_page_for_an_impossibly_large_id_is_404():
     client, _manager = _client(CREDIT)
     response = client.get(reverse("credit:customer", args=[10**25]))
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("page", ["99999999999999999999", "10001", "0", "two"])
+def test_the_review_queue_answers_a_page_out_of_range_with_a_400_that_says_why(page):
+    # given
+    client, _user = _client(CREDIT)
+    client.raise_request_exception = False
+    # when
+    response = client.get(reverse("credit:reviews"), {"page": page})
+    # then a clear 400, not a server error
+    assert response.status_code == 400
+    content = response.content.decode()
+    assert 'role="alert"' in content
+    assert "Page:" in content
+
+
+@pytest.mark.parametrize("page", ["1", "2", "10000"])
+def test_the_review_queue_shows_any_page_up_to_the_maximum(page):
+    client, _user = _client(CREDIT)
+    response = client.get(reverse("credit:reviews"), {"page": page})
+    assert response.status_code == 200
+    assert f"Page {page}" in response.content.decode()
