@@ -27,9 +27,16 @@ def grant_permissions(
     from django.contrib.auth.management import create_permissions
 
     app_config = apps.get_app_config(app_label)
-    app_config.models_module = True
-    create_permissions(app_config, apps=apps, verbosity=0)
-    app_config.models_module = None
+    # create_permissions skips an app config without a models module, which a
+    # migration's historical one has: mark it for the call, then put back what it
+    # was (a live registry's app config keeps its module; leaving None there made
+    # post_migrate skip the app for the rest of the process).
+    previous = getattr(app_config, "models_module", None)
+    app_config.models_module = previous or True
+    try:
+        create_permissions(app_config, apps=apps, verbosity=0)
+    finally:
+        app_config.models_module = previous
 
     group_model = apps.get_model("auth", "Group")
     permission_model = apps.get_model("auth", "Permission")
