@@ -41,6 +41,7 @@ from receivables.models import (
     InvoiceStatus,
     WriteOff,
 )
+from receivables.services._checks import date_checked
 from receivables.services.balances import balances_are_fresh
 
 User = AbstractBaseUser | AnonymousUser
@@ -169,7 +170,7 @@ def aging_report(
     balances not yet rebuilt for today, aggregates the invoices.
     """
     today = timezone.localdate()
-    as_of = as_of or today
+    as_of = date_checked(as_of or today, field="as_of")
     if group_by not in GROUPINGS:
         raise ValidationFailed.for_field(
             "group_by",

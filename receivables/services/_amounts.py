@@ -6,7 +6,9 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
-from receivables.models import Allocation, Invoice, InvoiceStatus
+from django.db.models import DateField, Max, Model, OuterRef, Q, Subquery
+
+from receivables.models import Allocation, CreditNote, Invoice, InvoiceStatus, WriteOff
 
 ZERO = Decimal("0")
 
@@ -22,10 +24,39 @@ ALLOCATION_FIELDS = [
 
 
 def invoice_refresh_amounts(invoice: Invoice, *, settled_on: date | None = None) -> None:
-    """Recompute ``open_amount`` and ``status`` from the settlement totals (in memory)."""
+    """``invoices_refresh_amounts`` for one invoice."""
+    invoices_refresh_amounts([invoice], settled_on=settled_on)
+
+
+def invoices_refresh_amounts(
+    invoices: Iterable[Invoice], *, settled_on: date | None = None
+) -> None:
+    """Recompute ``open_amount``, ``status`` and ``paid_date`` from the settlement totals
+    (in memory, but for one query).
+
+    An invoice is paid on the latest date among its active settlements (allocations
+    not unapplied, credit notes, write-offs), whichever of them happened to close it:
+    a back-dated settlement must not move the date it became fully paid earlier. Those
+    dates are read in one query for all the saved invoices that are settled, so call
+    it with the invoices locked, after their settlements changed in the same
+    transaction. ``settled_on`` stands in for an invoice not saved yet.
+    """
+    settled = []
+    for invoice in invoices:
+        if _refresh_open_amount_and_status(invoice):
+            settled.append(invoice)
+    latest = invoices_last_settled_on(
+        invoice_ids=[invoice.pk for invoice in settled if invoice.pk is not None]
+    )
+    for invoice in settled:
+        invoice.paid_date = latest.get(invoice.pk) or settled_on
+
+
+def _refresh_open_amount_and_status(invoice: Invoice) -> bool:
+    """Set ``open_amount`` and ``status``; True when the invoice is now settled in full."""
     if invoice.status == InvoiceStatus.VOID:
         invoice.open_amount = ZERO
-        return
+        return False
     invoice.open_amount = (
         invoice.total - invoice.amount_paid - invoice.amount_credited - invoice.amount_written_off
     )
@@ -33,14 +64,47 @@ def invoice_refresh_amounts(invoice: Invoice, *, settled_on: date | None = None)
         invoice.status = (
             InvoiceStatus.WRITTEN_OFF if invoice.amount_written_off > ZERO else InvoiceStatus.PAID
         )
-        if invoice.paid_date is None:
-            invoice.paid_date = settled_on
-    elif invoice.amount_paid > ZERO or invoice.amount_credited > ZERO:
+        return True
+    if invoice.amount_paid > ZERO or invoice.amount_credited > ZERO:
         invoice.status = InvoiceStatus.PARTIALLY_PAID
-        invoice.paid_date = None
     else:
         invoice.status = InvoiceStatus.OPEN
-        invoice.paid_date = None
+    invoice.paid_date = None
+    return False
+
+
+def _settlement_dates() -> dict[str, Subquery]:
+    """Annotations of an invoice queryset: the latest date of the invoice's active
+    allocations, of its credit notes and of its write-offs (each None when it has none)."""
+
+    def latest(model: type[Model], field: str, condition: Q) -> Subquery:
+        rows = model.objects.filter(condition, invoice=OuterRef("pk")).order_by()
+        return Subquery(
+            rows.values("invoice").annotate(latest=Max(field)).values("latest")[:1],
+            output_field=DateField(),
+        )
+
+    return {
+        "last_allocated_on": latest(Allocation, "allocated_on", Q(unapplied_at__isnull=True)),
+        "last_credited_on": latest(CreditNote, "issue_date", Q()),
+        "last_written_off_on": latest(WriteOff, "written_off_on", Q()),
+    }
+
+
+def invoices_last_settled_on(*, invoice_ids: Iterable[int]) -> dict[int, date]:
+    """{invoice id: latest date among its active settlements}, in one query; invoices
+    with no settlement are left out."""
+    ids = list(invoice_ids)
+    if not ids:
+        return {}
+    dates = _settlement_dates()
+    rows = Invoice.objects.filter(pk__in=ids).order_by().annotate(**dates).values_list("pk", *dates)
+    latest = {}
+    for pk, *days in rows:
+        known = [day for day in days if day is not None]
+        if known:
+            latest[pk] = max(known)
+    return latest
 
 
 def late_paid_amount_days(

@@ -18,7 +18,7 @@ from receivables.services._amounts import (
     invoice_refresh_amounts,
     invoice_refresh_late_paid,
 )
-from receivables.services._checks import actor, amount_checked
+from receivables.services._checks import actor, allocation_date_checked, amount_checked
 from receivables.services.balances import balance_apply_change
 
 _CLOSED_STATUSES = {
@@ -88,17 +88,20 @@ def allocation_create(
 
     Checked first against the rows as read (400 for a request that can never
     fit), then again under row locks (409 when a concurrent allocation took
-    the room in between). Payment is locked before invoice.
+    the room in between). Payment is locked before invoice. ``allocated_on``
+    (default: the later of the payment's received date and today) may not be
+    before the payment was received nor before the invoice was issued.
     """
     value = amount_checked(amount, invoice.currency, field="amount")
     _check_pair(payment, invoice)
     _check_room(payment, invoice, value, error=ValidationFailed)
+    applied_on = allocated_on or max(payment.received_date, timezone.localdate())
+    allocation_date_checked(applied_on, payment=payment, invoice=invoice, field="allocated_on")
     with transaction.atomic():
         locked_payment = payment_lock(payment_id=payment.pk)
         locked_invoice = invoice_lock(invoice_id=invoice.pk)
         _check_pair(locked_payment, locked_invoice)
         _check_room(locked_payment, locked_invoice, value, error=Conflict)
-        applied_on = allocated_on or max(locked_payment.received_date, timezone.localdate())
         allocation = Allocation.objects.create(
             payment=locked_payment,
             invoice=locked_invoice,

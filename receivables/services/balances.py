@@ -183,32 +183,62 @@ def _chunk_rebuilt(chunk: list[int], as_of: date, signature: str) -> int:
     The chunk's rows are locked first (waiting for ledger writes in flight), then
     updated in place: a ledger write waiting for a row's lock goes on with the
     rebuilt row. A row whose customer no longer owes anything in its currency is
-    deleted (a write that waited for it creates it again); a new one is created.
+    deleted (a write that waited for it creates it again).
+
+    A row the rebuild did not lock can appear meanwhile: a ledger write creates the
+    customer's first row in a currency without waiting for the rebuild. Such rows
+    (and rows missing altogether) are created if need be, locked, and their
+    customers recomputed, until every row the figures need is locked: a figure is
+    only written over a row that no ledger write can change before the rebuild commits.
     """
-    locked = {
-        (row.customer_id, row.currency): row
-        for row in CustomerBalance.objects.select_for_update()
-        .filter(customer_id__in=chunk)
-        .order_by("pk")
-    }
+    locked = _rows_locked(chunk)
+    values = balances_recomputed(customer_ids=chunk, as_of=as_of)
+    attempts = 0
+    while missing := values.keys() - locked.keys():
+        attempts += 1
+        if attempts > _LOCK_ATTEMPTS:
+            raise RuntimeError(
+                f"Could not lock the balance rows of {len(missing)} customer/currency pairs while"
+                f" rebuilding: new ones appeared {_LOCK_ATTEMPTS} times in a row (ledger writes"
+                " creating rows faster than the rebuild locks them?)."
+            )
+        customers = sorted({customer_id for customer_id, _currency in missing})
+        CustomerBalance.objects.bulk_create(
+            [
+                CustomerBalance(
+                    customer_id=customer_id, currency=currency, as_of=as_of, edges=signature
+                )
+                for customer_id, currency in sorted(missing)
+            ],
+            ignore_conflicts=True,  # created by a ledger write meanwhile: locked below
+            batch_size=2000,
+        )
+        locked.update(_rows_locked(customers))
+        # Recomputed with their rows locked: every write to them is now counted or waits.
+        customer_set = set(customers)
+        values = {key: value for key, value in values.items() if key[0] not in customer_set}
+        values.update(balances_recomputed(customer_ids=customers, as_of=as_of))
     now = timezone.now()
-    changed, created = [], []
-    for (customer_id, currency), values in balances_recomputed(
-        customer_ids=chunk, as_of=as_of
-    ).items():
-        row = locked.pop((customer_id, currency), None)
-        if row is None:
-            row = CustomerBalance(customer_id=customer_id, currency=currency)
-            created.append(row)
-        else:
-            changed.append(row)
+    changed = []
+    for key, figures in values.items():
+        row = locked.pop(key)
         row.as_of, row.edges, row.updated_at = as_of, signature, now
-        for name, value in values.items():
+        for name, value in figures.items():
             setattr(row, name, value)
+        changed.append(row)
     CustomerBalance.objects.filter(pk__in=[row.pk for row in locked.values()]).delete()
     bulk_update_rows(changed, _REBUILT_FIELDS)
-    CustomerBalance.objects.bulk_create(created, batch_size=2000)
-    return len(changed) + len(created)
+    return len(changed)
+
+
+def _rows_locked(customer_ids: list[int]) -> dict[tuple[int, str], CustomerBalance]:
+    """The customers' balance rows, locked in pk order."""
+    return {
+        (row.customer_id, row.currency): row
+        for row in CustomerBalance.objects.select_for_update()
+        .filter(customer_id__in=customer_ids)
+        .order_by("pk")
+    }
 
 
 def balances_are_fresh(*, as_of: date | None = None) -> bool:

@@ -11,7 +11,7 @@ from crm.exceptions import Conflict, ValidationFailed
 from customers.models import Customer, CustomerStatus
 from receivables import events
 from receivables.models import Invoice, InvoiceStatus
-from receivables.services._checks import amount_checked, currency_checked
+from receivables.services._checks import amount_checked, currency_checked, date_checked
 from receivables.services.balances import balance_apply_change
 
 
@@ -68,6 +68,9 @@ def invoice_create(
     currency = currency_checked(currency or customer.currency)
     total_amount = amount_checked(total, currency, field="total")
     cost = amount_checked(cost_of_goods, currency, field="cost_of_goods", allow_zero=True)
+    date_checked(issue_date, field="issue_date")
+    if due_date is not None:
+        date_checked(due_date, field="due_date")
     due = due_date or issue_date + timedelta(days=customer.payment_terms_days)
     if due < issue_date:
         raise ValidationFailed.for_field(

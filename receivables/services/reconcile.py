@@ -23,7 +23,7 @@ from django.db.models.functions import Coalesce
 from crm.money import quantize
 from receivables.lock_objects import invoices_lock, payments_lock
 from receivables.models import Allocation, CreditNote, Invoice, InvoiceStatus, Payment, WriteOff
-from receivables.services._amounts import invoice_refresh_amounts
+from receivables.services._amounts import invoice_refresh_amounts, invoices_refresh_amounts
 from receivables.services.balances import balance_drift, customer_balances_refresh
 
 _ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=18, decimal_places=2))
@@ -170,18 +170,26 @@ def ledger_drift_repair(*, drift: list[Drift]) -> int:
     for payment in _payments_with_recomputed().filter(pk__in=payment_ids).order_by("pk"):
         payment.amount_allocated = quantize(payment.allocated_now, payment.currency)
         payment.save(update_fields=["amount_allocated", "updated_at"])
-    for invoice in _invoices_with_recomputed().filter(pk__in=invoice_ids).order_by("pk"):
+    invoices = list(_invoices_with_recomputed().filter(pk__in=invoice_ids).order_by("pk"))
+    for invoice in invoices:
         _normalise_invoice(invoice)
         invoice.amount_paid = invoice.paid_now
         invoice.amount_credited = invoice.credited_now
         invoice.amount_written_off = invoice.written_off_now
         invoice.late_paid_amount_days = invoice.late_paid_now
-        invoice_refresh_amounts(invoice, settled_on=invoice.paid_date)
+    # The date each settled invoice became fully paid, from its settlements (one query).
+    invoices_refresh_amounts(invoices)
+    for invoice in invoices:
         invoice.save(
             update_fields=["amount_paid", "amount_credited", "amount_written_off", "late_paid_amount_days",
                            "open_amount", "status", "paid_date", "updated_at"]
         )  # fmt: skip
-    balance_customer_ids = sorted({d.object_id for d in drift if d.kind == "balance"})
+    # A repaired open amount changes its customer's balance: rebuild the balances of those
+    # customers as well as of the ones reported drifting.
+    balance_customer_ids = sorted(
+        {d.object_id for d in drift if d.kind == "balance"}
+        | {invoice.customer_id for invoice in invoices}
+    )
     if balance_customer_ids:
         customer_balances_refresh(customer_ids=balance_customer_ids)
     return len(invoice_ids) + len(payment_ids) + len(balance_customer_ids)

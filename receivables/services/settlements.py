@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from crm.exceptions import Conflict, ValidationFailed
@@ -17,9 +18,10 @@ from receivables.services._amounts import (
     ALLOCATION_FIELDS,
     invoice_refresh_amounts,
     invoice_refresh_late_paid,
+    invoices_refresh_amounts,
     invoices_refresh_late_paid,
 )
-from receivables.services._checks import actor
+from receivables.services._checks import actor, allocation_date_checked
 from receivables.services.balances import balance_apply_change
 
 
@@ -63,34 +65,32 @@ def payment_apply_oldest_first(
     *, payment: Payment, user: Any = None, applied_on: date | None = None
 ) -> list[Allocation]:
     """Apply the payment's unapplied amount to its customer's open invoices in the
-    same currency, oldest due date first. Disputed invoices are skipped. What
-    is left stays on the payment as customer credit."""
+    same currency, oldest due date first. Disputed invoices are skipped, and so
+    are invoices issued after ``applied_on`` (default: the later of the payment's
+    received date and today), which may not be before the payment was received.
+    What is left stays on the payment as customer credit."""
+    when = applied_on or max(payment.received_date, timezone.localdate())
+    allocation_date_checked(when, payment=payment, field="applied_on")
     with transaction.atomic():
         locked_payment = payment_lock(payment_id=payment.pk)
         if locked_payment.status == PaymentStatus.BOUNCED:
             raise ValidationFailed.for_field(
                 "payment", "The payment bounced; it cannot be applied.", code="payment_bounced"
             )
-        candidate_ids = list(
-            Invoice.objects.filter(
-                customer_id=locked_payment.customer_id,
-                currency=locked_payment.currency,
-                open_amount__gt=0,
-                is_disputed=False,
-            )
-            .exclude(status__in=[InvoiceStatus.VOID, InvoiceStatus.WRITTEN_OFF])
-            .values_list("pk", flat=True)
-        )
-        invoices = invoices_lock(invoice_ids=candidate_ids)
+        candidate_ids = list(_payable_invoices(locked_payment, when).values_list("pk", flat=True))
+        # Picked before their locks were taken: a candidate disputed, settled or closed
+        # in between is left out when it is read again under its lock.
+        invoices = {
+            invoice.pk: invoice
+            for invoice in invoices_lock(invoice_ids=candidate_ids).values()
+            if _is_payable(invoice, locked_payment, when)
+        }
         room = locked_payment.amount - locked_payment.amount_allocated
-        when = applied_on or max(locked_payment.received_date, timezone.localdate())
         created: list[Allocation] = []
         for invoice in sorted(invoices.values(), key=lambda i: (i.due_date, i.issue_date, i.pk)):
             if room <= 0:
                 break
             amount = min(room, invoice.open_amount)
-            if amount <= 0:
-                continue
             created.append(
                 Allocation.objects.create(
                     payment=locked_payment,
@@ -101,10 +101,12 @@ def payment_apply_oldest_first(
                 )
             )
             invoice.amount_paid += amount
-            invoice_refresh_amounts(invoice, settled_on=when)
             room -= amount
-        # The late-payment figures of the invoices paid here (one each), read in one query.
-        invoices_refresh_late_paid(invoices[allocation.invoice_id] for allocation in created)
+        # The amounts and late-payment figures of the invoices paid here (one each),
+        # their settlement dates and allocations read in one query each.
+        paid = [invoices[allocation.invoice_id] for allocation in created]
+        invoices_refresh_amounts(paid, settled_on=when)
+        invoices_refresh_late_paid(paid)
         for allocation in created:
             invoice = invoices[allocation.invoice_id]
             invoice.save(update_fields=ALLOCATION_FIELDS)
@@ -121,6 +123,29 @@ def payment_apply_oldest_first(
             )
     payment.refresh_from_db()
     return created
+
+
+def _payable_invoices(payment: Payment, when: date) -> QuerySet[Invoice]:
+    """The invoices the payment can be applied to on ``when``."""
+    return Invoice.objects.filter(
+        customer_id=payment.customer_id,
+        currency=payment.currency,
+        open_amount__gt=0,
+        is_disputed=False,
+        issue_date__lte=when,
+    ).exclude(status__in=[InvoiceStatus.VOID, InvoiceStatus.WRITTEN_OFF])
+
+
+def _is_payable(invoice: Invoice, payment: Payment, when: date) -> bool:
+    """``_payable_invoices`` for one invoice, read again under its lock."""
+    return (
+        invoice.customer_id == payment.customer_id
+        and invoice.currency == payment.currency
+        and invoice.open_amount > 0
+        and not invoice.is_disputed
+        and invoice.issue_date <= when
+        and invoice.status not in (InvoiceStatus.VOID, InvoiceStatus.WRITTEN_OFF)
+    )
 
 
 def invoice_void(*, invoice: Invoice, reason: str, user: Any = None) -> Invoice:

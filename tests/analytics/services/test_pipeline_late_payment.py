@@ -39,7 +39,9 @@ def _invoice(customer, issued: str, total: str = "1000.00"):
 
 
 def _pay(invoice, amount: str, on: str):
-    payment = PaymentFactory(customer=invoice.customer, amount=Decimal(amount))
+    payment = PaymentFactory(
+        customer=invoice.customer, amount=Decimal(amount), received_date=_day(on)
+    )
     return allocation_create(payment=payment, invoice=invoice, amount=amount, allocated_on=_day(on))
 
 
@@ -61,7 +63,9 @@ def _ledger() -> dict[str, object]:
     automatic = CustomerFactory(currency="USD")
     _invoice(automatic, "2026-08-01")  # due 31 Aug
     _invoice(automatic, "2026-08-10", total="250.10")  # due 9 Sep
-    runner = PaymentFactory(customer=automatic, amount=Decimal("1100.00"))
+    runner = PaymentFactory(
+        customer=automatic, amount=Decimal("1100.00"), received_date=_day("2026-09-20")
+    )
     payment_apply_oldest_first(payment=runner, applied_on=_day("2026-09-20"))  # 20 and 11 days
 
     euros = CustomerFactory(currency="EUR")

@@ -28,7 +28,9 @@ def _backfill() -> int:
 
 
 def _apply(invoice: Invoice, amount: str, days_after_due: int):
-    payment = PaymentFactory(customer=invoice.customer, amount=Decimal(amount))
+    payment = PaymentFactory(
+        customer=invoice.customer, amount=Decimal(amount), received_date=invoice.issue_date
+    )
     return allocation_create(
         payment=payment,
         invoice=invoice,

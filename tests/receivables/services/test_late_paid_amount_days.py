@@ -26,9 +26,8 @@ DUE = datetime.date(2026, 10, 1)
 
 
 def _invoice(total: str = "1000.00", due: datetime.date = DUE, **fields) -> Invoice:
-    return InvoiceFactory(
-        total=Decimal(total), issue_date=due - datetime.timedelta(days=30), due_date=due, **fields
-    )
+    fields.setdefault("issue_date", due - datetime.timedelta(days=30))
+    return InvoiceFactory(total=Decimal(total), due_date=due, **fields)
 
 
 def _figure(invoice: Invoice) -> Decimal:
@@ -51,7 +50,7 @@ def test_a_new_invoice_has_nothing_paid_late():
 def test_a_payment_applied_by_the_due_date_adds_nothing(applied_on):
     # given
     invoice = _invoice()
-    payment = PaymentFactory(customer=invoice.customer)
+    payment = PaymentFactory(customer=invoice.customer, received_date=applied_on)
     # when
     allocation_create(payment=payment, invoice=invoice, amount="1000.00", allocated_on=applied_on)
     # then
@@ -72,7 +71,9 @@ def test_a_payment_applied_late_adds_its_amount_times_the_days_late():
 def test_a_partly_late_invoice_counts_only_its_late_payments():
     # given an invoice paid in three parts: early, on the due date, then late twice
     invoice = _invoice()
-    payment = PaymentFactory(customer=invoice.customer, amount=Decimal("1000.00"))
+    payment = PaymentFactory(
+        customer=invoice.customer, amount=Decimal("1000.00"), received_date=_days(-3)
+    )
     parts = [
         ("100.00", _days(-3)),
         ("200.00", _days(0)),
@@ -93,7 +94,9 @@ def test_applying_oldest_first_sets_the_figure_of_each_invoice_paid():
     customer = CustomerFactory()
     september = _invoice(customer=customer, due=datetime.date(2026, 9, 1))
     october = _invoice(customer=customer, total="500.00")
-    december = _invoice(customer=customer, due=datetime.date(2026, 12, 1))
+    december = _invoice(
+        customer=customer, due=datetime.date(2026, 12, 1), issue_date=datetime.date(2026, 10, 1)
+    )
     payment = PaymentFactory(customer=customer, amount=Decimal("1750.00"))
     # when it is applied on 11 October
     created = payment_apply_oldest_first(payment=payment, applied_on=datetime.date(2026, 10, 11))

@@ -1,0 +1,85 @@
+"""The ledger repair leaves nothing drifting: the balances of the customers whose invoices
+it repaired are rebuilt, and a repaired fully settled invoice gets its paid date."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from receivables.models import CustomerBalance, InvoiceStatus
+from receivables.services.balances import balance_drift
+from receivables.services.reconcile import ledger_drift_list, ledger_drift_repair
+from tests.factories.receivables import (
+    AllocationFactory,
+    CreditNoteFactory,
+    InvoiceFactory,
+    PaymentFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_repairing_an_invoice_rebuilds_its_customers_balance():
+    # given an allocation row the maintained amounts do not know about; the balance
+    # agrees with the (wrong) open amount, so only the invoice and payment drift
+    invoice = InvoiceFactory(total=Decimal("1000.00"))
+    payment = PaymentFactory(customer=invoice.customer, amount=Decimal("1000.00"))
+    AllocationFactory(payment=payment, invoice=invoice, amount=Decimal("300.00"))
+    drift = ledger_drift_list()
+    assert {d.kind for d in drift} == {"invoice", "payment"}
+    assert balance_drift() == []
+    # when
+    ledger_drift_repair(drift=drift)
+    # then the invoice is repaired, and its customer's balance follows
+    invoice.refresh_from_db()
+    assert invoice.open_amount == Decimal("700.00")
+    balance = CustomerBalance.objects.get(customer=invoice.customer, currency="USD")
+    assert balance.open_total == Decimal("700.00")
+    assert ledger_drift_list() == []
+
+
+def test_repairing_a_fully_settled_invoice_sets_its_paid_date():
+    # given an invoice settled by rows the maintained amounts do not know about:
+    # a payment applied on 1 November and a credit note dated 5 November
+    invoice = InvoiceFactory(total=Decimal("1000.00"))
+    payment = PaymentFactory(customer=invoice.customer, amount=Decimal("900.00"))
+    AllocationFactory(
+        payment=payment,
+        invoice=invoice,
+        amount=Decimal("900.00"),
+        allocated_on=datetime.date(2026, 11, 1),
+    )
+    CreditNoteFactory(
+        customer=invoice.customer,
+        invoice=invoice,
+        amount=Decimal("100.00"),
+        issue_date=datetime.date(2026, 11, 5),
+    )
+    # when
+    ledger_drift_repair(drift=ledger_drift_list())
+    # then it is paid, on the latest of those dates, and nothing drifts
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.PAID
+    assert invoice.open_amount == Decimal("0.00")
+    assert invoice.paid_date == datetime.date(2026, 11, 5)
+    assert ledger_drift_list() == []
+
+
+def test_repairing_an_invoice_no_longer_settled_clears_its_paid_date():
+    # given an invoice marked paid whose only allocation was unapplied behind its back
+    invoice = InvoiceFactory(total=Decimal("100.00"))
+    payment = PaymentFactory(customer=invoice.customer, amount=Decimal("100.00"))
+    allocation = AllocationFactory(payment=payment, invoice=invoice, amount=Decimal("100.00"))
+    ledger_drift_repair(drift=ledger_drift_list())
+    invoice.refresh_from_db()
+    assert invoice.paid_date == datetime.date(2026, 10, 1)
+    allocation.unapplied_at = datetime.datetime(2026, 11, 1, tzinfo=datetime.UTC)
+    allocation.save(update_fields=["unapplied_at"])
+    # when
+    ledger_drift_repair(drift=ledger_drift_list())
+    # then
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.OPEN
+    assert invoice.open_amount == Decimal("100.00")
+    assert invoice.paid_date is None
+    assert ledger_drift_list() == []
