@@ -25,7 +25,7 @@ from credit.models import (
 from credit.models.limits import OPEN_STATUSES
 from credit.resources import CreditLimitRequestResource
 from credit.services import credit_limit_request_create, credit_limit_request_decide
-from credit.services.limit_requests import DECIDE_PERMISSION, SECOND_APPROVAL_PERMISSION
+from credit.services.limit_request_rules import DECIDE_PERMISSION, SECOND_APPROVAL_PERMISSION
 from crm.admin import (
     AddThenViewMixin,
     ImportExportPermissionsMixin,

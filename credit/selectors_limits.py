@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from credit.models import CreditLimitRequest, CreditProfile, CreditProfileEvent, LimitRequestStatus
-from credit.services.limit_requests import DECIDE_PERMISSION, SECOND_APPROVAL_PERMISSION
+from credit.services.limit_request_rules import DECIDE_PERMISSION, SECOND_APPROVAL_PERMISSION
 from credit.services.limits import history_is_recorded
 from crm.money import quantize
 from customers.models import Customer

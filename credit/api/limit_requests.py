@@ -21,7 +21,7 @@ from credit.services import (
     credit_limit_request_create,
     credit_limit_request_decide,
 )
-from credit.services.limit_requests import DECIDE_PERMISSION, SECOND_APPROVAL_PERMISSION
+from credit.services.limit_request_rules import DECIDE_PERMISSION, SECOND_APPROVAL_PERMISSION
 from crm.api.fields import MoneyField
 from crm.api.filters import IdFilter
 from crm.api.permissions import HasModelPermission

@@ -7,11 +7,8 @@ from credit.services.holds import (
     credit_hold_place_automatic,
     credit_hold_release,
 )
-from credit.services.limit_requests import (
-    credit_limit_request_cancel,
-    credit_limit_request_create,
-    credit_limit_request_decide,
-)
+from credit.services.limit_request_decide import credit_limit_request_decide
+from credit.services.limit_requests import credit_limit_request_cancel, credit_limit_request_create
 from credit.services.limits import credit_limit_set, credit_limits_expire
 from credit.services.orders import open_order_close, open_order_replace_all, open_order_report
 from credit.services.profiles import credit_profile_ensure
