@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from crm.money import CURRENCY_CHOICES
 from receivables.aging import GROUPINGS
+from receivables.services._checks import EARLIEST_DATE, LATEST_DATE
 
 _GROUP_LABELS = {
     "portfolio": _("Portfolio"),
@@ -20,7 +23,15 @@ _GROUP_LABELS = {
 
 class AgingFilterForm(forms.Form):
     as_of = forms.DateField(
-        label=_("As of"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("As of"),
+        required=False,
+        widget=forms.DateInput(
+            attrs={
+                "type": "date",
+                "min": EARLIEST_DATE.isoformat(),
+                "max": LATEST_DATE.isoformat(),
+            }
+        ),
     )
     group_by = forms.ChoiceField(
         label=_("Group by"),
@@ -33,3 +44,18 @@ class AgingFilterForm(forms.Form):
     page = forms.IntegerField(
         label=_("Page"), required=False, min_value=1, widget=forms.HiddenInput
     )
+
+    def clean_as_of(self) -> date | None:
+        """Only the dates the ledger works with (the aging service refuses others)."""
+        as_of = self.cleaned_data.get("as_of")
+        if as_of is not None and not EARLIEST_DATE <= as_of <= LATEST_DATE:
+            raise forms.ValidationError(
+                _("The date %(date)s is out of range; use a date from %(earliest)s to %(latest)s."),
+                code="date_out_of_range",
+                params={
+                    "date": as_of.isoformat(),
+                    "earliest": EARLIEST_DATE.isoformat(),
+                    "latest": LATEST_DATE.isoformat(),
+                },
+            )
+        return as_of

@@ -228,10 +228,20 @@ class AllocationAdmin(
     list_filter = (ActiveFilter, ("allocated_on", admin.DateFieldListFilter))
     list_select_related = ("payment", "invoice")
     search_fields = ("invoice__number",)  # see get_search_results
-    search_help_text = _("Exact invoice number, or payment reference or external id.")
+    search_help_text = _(
+        "Exact invoice number, payment reference or external id, or allocation external id."
+    )
     autocomplete_fields = ("payment", "invoice")
     add_fields = ("payment", "invoice", "amount", "allocated_on")
-    view_fields = (*add_fields, "is_active", "created_by", "unapplied_at", "unapplied_by", *RECORD)
+    view_fields = (
+        *add_fields,
+        "external_id",
+        "is_active",
+        "created_by",
+        "unapplied_at",
+        "unapplied_by",
+        *RECORD,
+    )
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any):
         if db_field.name == "payment":
@@ -248,7 +258,11 @@ class AllocationAdmin(
         invoices = Invoice.objects.filter(number=term).values_list("pk", flat=True)
         payments = Payment.objects.filter(Q(reference=term) | Q(external_id=term))
         payment_ids = payments.values_list("pk", flat=True)[:100]
-        return Q(invoice_id__in=list(invoices)) | Q(payment_id__in=list(payment_ids))
+        return (
+            Q(invoice_id__in=list(invoices))
+            | Q(payment_id__in=list(payment_ids))
+            | Q(external_id=term)
+        )
 
     def save_through_service(
         self, request: HttpRequest, obj: Allocation, form: forms.ModelForm, change: bool

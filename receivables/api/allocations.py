@@ -47,10 +47,13 @@ class AllocationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
             model = Allocation
             ref_name = "Allocation"
             fields = [
-                "id", "payment", "invoice", "amount", "currency", "allocated_on", "is_active",
-                "unapplied_at", "created_by", "created_at",
+                "id", "payment", "invoice", "external_id", "amount", "currency", "allocated_on",
+                "is_active", "unapplied_at", "created_by", "created_at",
             ]  # fmt: skip
             read_only_fields = fields
+            extra_kwargs = {
+                "external_id": {"help_text": "Your system's key for the allocation, if sent."}
+            }
 
     class InputSerializer(serializers.Serializer):
         payment = VisibleRelatedField(model=Payment, selector=payment_list)
@@ -61,9 +64,23 @@ class AllocationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
             allow_null=True,
             help_text="Defaults to the later of the payment's received date and today.",
         )
+        external_id = serializers.CharField(
+            max_length=64,
+            required=False,
+            allow_null=True,
+            allow_blank=True,
+            help_text=(
+                "Your system's key for this allocation, unique among allocations. Send it so "
+                "a retry is safe: an allocation already made under it is not applied again but "
+                "answered 409 duplicate_external_id with its id in extra.existing_id."
+            ),
+        )
 
         class Meta:
             ref_name = "Allocation"
+
+        def validate_external_id(self, value: str | None) -> str | None:
+            return value or None
 
     model = Allocation
     permission_classes = [HasModelPermission]
@@ -91,6 +108,16 @@ class AllocationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
 
     @extend_schema(
         summary="Apply part of a payment to an invoice",
+        description=(
+            "Applies the amount under row locks: 400 for an allocation that can never fit, 409 "
+            "over_allocation_invoice / over_allocation_payment when a concurrent allocation "
+            "took the room. Send external_id to make retries safe: repeating a request whose "
+            "allocation was already made (say its answer was lost to a timeout) applies "
+            "nothing and answers 409 duplicate_external_id with the allocation's id in "
+            "extra.existing_id; treat it as success. Two copies sent at the same moment "
+            "apply once, the other answers 409 (duplicate_external_id, or conflict when they "
+            "met at the database's unique key)."
+        ),
         request=InputSerializer,
         responses={201: OutputSerializer, **error_responses(400, 409)},
     )

@@ -221,6 +221,9 @@ class Allocation(TimeStampedModel):
     invoice = models.ForeignKey(
         Invoice, verbose_name=_("invoice"), on_delete=models.PROTECT, related_name="allocations"
     )
+    external_id = models.CharField(
+        _("external id"), max_length=64, unique=True, null=True, blank=True
+    )
     amount = MoneyField(_("amount"))
     allocated_on = models.DateField(_("applied on"))
     created_by = models.ForeignKey(

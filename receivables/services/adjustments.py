@@ -16,7 +16,7 @@ from receivables import events
 from receivables.lock_objects import invoice_lock
 from receivables.models import CreditNote, Dispute, DisputeStatus, Invoice, InvoiceStatus, WriteOff
 from receivables.services._amounts import invoice_refresh_amounts
-from receivables.services._checks import actor, amount_checked, currency_checked
+from receivables.services._checks import actor, amount_checked, currency_checked, date_checked
 from receivables.services.balances import balance_apply_change
 
 _CLOSED = (InvoiceStatus.VOID, InvoiceStatus.WRITTEN_OFF)
@@ -54,13 +54,24 @@ def credit_note_create(
     if not number:
         raise ValidationFailed.for_field("number", "The credit note number is required.")
     text = _reason_checked(reason)
+    issued_on = date_checked(issue_date or timezone.localdate(), field="issue_date")
     if CreditNote.objects.filter(number=number).exists():
         raise Conflict(
             f"Credit note number {number!r} is already used.", code="duplicate_credit_note_number"
         )
-    if external_id and CreditNote.objects.filter(external_id=external_id).exists():
+    existing = (
+        external_id
+        and CreditNote.objects.filter(external_id=external_id).values_list("pk", flat=True).first()
+    )
+    if existing:
         raise Conflict(
-            f"A credit note with external id {external_id!r} exists.", code="duplicate_external_id"
+            f"A credit note with external id {external_id!r} already exists "
+            f"(credit note id {existing}).",
+            code="duplicate_external_id",
+            extra={
+                "fields": {"external_id": ["A credit note with this external id already exists."]},
+                "existing_id": existing,
+            },
         )
     locked = None
     if invoice is not None:
@@ -93,7 +104,7 @@ def credit_note_create(
         invoice=locked,
         number=number,
         external_id=external_id or None,
-        issue_date=issue_date or timezone.localdate(),
+        issue_date=issued_on,
         currency=currency,
         amount=value,
         reason=text,
@@ -140,6 +151,7 @@ def write_off_create(
             "Only a finance admin may write off receivables.", code="write_off_not_allowed"
         )
     text = _reason_checked(reason)
+    when = date_checked(written_off_on or timezone.localdate(), field="written_off_on")
     locked = invoice_lock(invoice_id=invoice.pk)
     _open_invoice_checked(locked, action="written off")
     value = amount_checked(amount, locked.currency, field="amount")
@@ -149,7 +161,6 @@ def write_off_create(
             f"Cannot write off {value} {locked.currency}: only {locked.open_amount} is open on {locked.number}.",
             code="write_off_exceeds_open_amount",
         )
-    when = written_off_on or timezone.localdate()
     write_off = WriteOff.objects.create(
         invoice=locked, amount=value, written_off_on=when, reason=text, created_by=actor(user)
     )

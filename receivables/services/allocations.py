@@ -76,12 +76,34 @@ def _check_room(payment: Payment, invoice: Invoice, amount: Decimal, *, error: t
         )
 
 
+def _check_external_id_unused(external_id: str | None) -> None:
+    """A retry of an allocation already made (same external id) is refused, whatever
+    the payment and invoice have left: the money was applied the first time."""
+    if not external_id:
+        return
+    existing = (
+        Allocation.objects.filter(external_id=external_id).values_list("pk", flat=True).first()
+    )
+    if existing:
+        raise Conflict(
+            f"An allocation with external id {external_id!r} already exists (allocation id "
+            f"{existing}); it was applied once and is not applied again. Read it with that id, "
+            "or send a new external id for a new allocation.",
+            code="duplicate_external_id",
+            extra={
+                "fields": {"external_id": ["An allocation with this external id already exists."]},
+                "existing_id": existing,
+            },
+        )
+
+
 def allocation_create(
     *,
     payment: Payment,
     invoice: Invoice,
     amount: Decimal | str,
     allocated_on: date | None = None,
+    external_id: str | None = None,
     user: Any = None,
 ) -> Allocation:
     """Apply ``amount`` of ``payment`` to ``invoice``.
@@ -91,8 +113,17 @@ def allocation_create(
     the room in between). Payment is locked before invoice. ``allocated_on``
     (default: the later of the payment's received date and today) may not be
     before the payment was received nor before the invoice was issued.
+
+    ``external_id`` (the caller's key, unique) makes a retry safe: an allocation
+    already made under it is a 409 ``duplicate_external_id`` naming it, checked
+    before the room (a retry of an allocation that used the payment up is still
+    a duplicate) and again under the locks, where a concurrent retry of the same
+    allocation waits for the first. Requests that share no lock meet at the
+    unique constraint: the later insert fails and its whole transaction rolls
+    back (the API answers 409 ``conflict``).
     """
     value = amount_checked(amount, invoice.currency, field="amount")
+    _check_external_id_unused(external_id)
     _check_pair(payment, invoice)
     _check_room(payment, invoice, value, error=ValidationFailed)
     applied_on = allocated_on or max(payment.received_date, timezone.localdate())
@@ -100,11 +131,13 @@ def allocation_create(
     with transaction.atomic():
         locked_payment = payment_lock(payment_id=payment.pk)
         locked_invoice = invoice_lock(invoice_id=invoice.pk)
+        _check_external_id_unused(external_id)
         _check_pair(locked_payment, locked_invoice)
         _check_room(locked_payment, locked_invoice, value, error=Conflict)
         allocation = Allocation.objects.create(
             payment=locked_payment,
             invoice=locked_invoice,
+            external_id=external_id or None,
             amount=value,
             allocated_on=applied_on,
             created_by=actor(user),

@@ -11,7 +11,7 @@ from crm.exceptions import Conflict, ValidationFailed
 from customers.models import Customer
 from receivables import events
 from receivables.models import Payment, PaymentMethod
-from receivables.services._checks import amount_checked, currency_checked
+from receivables.services._checks import amount_checked, currency_checked, date_checked
 
 
 @transaction.atomic
@@ -28,6 +28,7 @@ def payment_create(
     """Record money received; it stays unapplied until allocated to invoices."""
     currency = currency_checked(currency or customer.currency)
     value = amount_checked(amount, currency, field="amount")
+    date_checked(received_date, field="received_date")
     if method not in PaymentMethod.values:
         raise ValidationFailed.for_field(
             "method",

@@ -283,3 +283,117 @@ def test_list_query_count_does_not_grow_with_rows(client_for, django_assert_num_
     body = response.json()
     assert body["count"] == rows
     assert {row["currency"] for row in body["results"]} == {"USD"}
+
+
+def _post_with_external_id(client, invoice: Invoice, payment: Payment, **fields):
+    body = {"payment": payment.pk, "invoice": invoice.pk, "amount": "250.00", **fields}
+    return client.post(LIST, body, format="json")
+
+
+def test_create_keeps_and_shows_the_external_id(client_for):
+    # given
+    client, _ = client_for(roles.INTEGRATOR)
+    invoice, payment = _pair()
+
+    # when an allocation is posted with the ERP's key
+    response = _post_with_external_id(client, invoice, payment, external_id="ERP-ALLOC-1")
+
+    # then it is kept and shown, in the answer and when read back
+    assert response.status_code == 201, response.content
+    assert response.json()["external_id"] == "ERP-ALLOC-1"
+    allocation = Allocation.objects.get()
+    assert allocation.external_id == "ERP-ALLOC-1"
+    assert client.get(_detail(allocation)).json()["external_id"] == "ERP-ALLOC-1"
+
+
+@pytest.mark.parametrize("fields", [{}, {"external_id": ""}, {"external_id": None}])
+def test_create_without_an_external_id_stores_none_and_allows_many(client_for, fields):
+    # given
+    client, _ = client_for(roles.INTEGRATOR)
+    invoice, payment = _pair()
+
+    # when two allocations are posted without an external id (left out, blank or null)
+    first = _post_with_external_id(client, invoice, payment, **fields)
+    second = _post_with_external_id(client, invoice, payment, **fields)
+
+    # then both are applied, with no external id
+    assert (first.status_code, second.status_code) == (201, 201), second.content
+    assert first.json()["external_id"] is None
+    assert list(Allocation.objects.values_list("external_id", flat=True)) == [None, None]
+    invoice.refresh_from_db()
+    assert invoice.amount_paid == Decimal("500.00")
+
+
+def test_a_retry_with_the_same_external_id_is_a_409_and_applies_nothing_twice(client_for):
+    # given an allocation the ERP posted, whose answer it never got
+    client, _ = client_for(roles.INTEGRATOR)
+    invoice, payment = _pair()
+    first = _post_with_external_id(client, invoice, payment, external_id="ERP-ALLOC-7")
+    assert first.status_code == 201, first.content
+
+    # when the ERP retries the same request
+    retry = _post_with_external_id(client, invoice, payment, external_id="ERP-ALLOC-7")
+
+    # then it is a 409 naming the allocation already made, and the money is applied once
+    body = assert_error(retry, 409, "duplicate_external_id", field="external_id")
+    assert body["extra"]["existing_id"] == first.json()["id"]
+    assert "ERP-ALLOC-7" in body["message"]
+    assert Allocation.objects.count() == 1
+    invoice.refresh_from_db()
+    payment.refresh_from_db()
+    assert invoice.amount_paid == Decimal("250.00")
+    assert invoice.open_amount == Decimal("750.00")
+    assert payment.amount_allocated == Decimal("250.00")
+
+
+def test_a_retry_after_the_payment_was_used_up_is_still_a_duplicate(client_for):
+    # given the whole payment applied under an external id
+    client, _ = client_for(roles.INTEGRATOR)
+    invoice, payment = _pair()
+    first = _post_with_external_id(
+        client, invoice, payment, amount="600.00", external_id="ERP-ALLOC-8"
+    )
+    assert first.status_code == 201, first.content
+
+    # when the request is retried (the payment has no room left for it)
+    retry = _post_with_external_id(
+        client, invoice, payment, amount="600.00", external_id="ERP-ALLOC-8"
+    )
+
+    # then the retry is told it was already applied, not that the payment is used up
+    body = assert_error(retry, 409, "duplicate_external_id", field="external_id")
+    assert body["extra"]["existing_id"] == first.json()["id"]
+    invoice.refresh_from_db()
+    assert invoice.amount_paid == Decimal("600.00")
+
+
+def test_a_retry_of_an_unapplied_allocation_is_still_a_duplicate(client_for):
+    # given an allocation posted with an external id and then taken back
+    client, _ = client_for(roles.FINANCE_ADMIN)
+    invoice, payment = _pair()
+    first = _post_with_external_id(client, invoice, payment, external_id="ERP-ALLOC-9")
+    assert first.status_code == 201, first.content
+    unapplied = client.post(reverse("allocation-unapply", args=[first.json()["id"]]))
+    assert unapplied.status_code == 200, unapplied.content
+
+    # when the same request is sent again
+    retry = _post_with_external_id(client, invoice, payment, external_id="ERP-ALLOC-9")
+
+    # then the key still names the first allocation: nothing is applied again
+    body = assert_error(retry, 409, "duplicate_external_id", field="external_id")
+    assert body["extra"]["existing_id"] == first.json()["id"]
+    invoice.refresh_from_db()
+    assert invoice.amount_paid == Decimal("0.00")
+
+
+def test_an_external_id_longer_than_64_characters_is_refused(client_for):
+    # given
+    client, _ = client_for(roles.INTEGRATOR)
+    invoice, payment = _pair()
+
+    # when
+    response = _post_with_external_id(client, invoice, payment, external_id="X" * 65)
+
+    # then
+    assert_error(response, 400, "invalid", field="external_id")
+    _assert_nothing_applied(invoice, payment)

@@ -252,3 +252,19 @@ def test_list_query_count_does_not_grow_with_rows(client_for, django_assert_num_
 
     # then every row came back
     assert response.json()["count"] == rows
+
+
+def test_a_retried_credit_note_is_a_409_naming_the_existing_one(client_for):
+    # given a credit note issued from the ERP
+    client, _ = client_for(roles.INTEGRATOR)
+    invoice = InvoiceFactory(customer=CustomerFactory(currency="EUR"))
+    first = client.post(LIST, _body(invoice, number="CN-A", external_id="ERP-CN-9"), format="json")
+    assert first.status_code == 201, first.content
+
+    # when the ERP retries it (a new number, the same external id)
+    retry = client.post(LIST, _body(invoice, number="CN-B", external_id="ERP-CN-9"), format="json")
+
+    # then it is refused with the id of the one that exists, and nothing more is credited
+    assert_error(retry, 409, "duplicate_external_id", field="external_id")
+    assert retry.json()["extra"]["existing_id"] == first.json()["id"]
+    assert CreditNote.objects.count() == 1

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from crm import roles
-from receivables.models import Allocation, CustomerBalance, Invoice, Payment
+from receivables.models import Allocation, CreditNote, CustomerBalance, Invoice, Payment, WriteOff
 from tests.crm.api.support import assert_error
 from tests.factories.customers import CustomerFactory
 from tests.factories.receivables import InvoiceFactory, PaymentFactory
@@ -218,3 +218,127 @@ def test_applying_a_payment_dated_before_it_was_received_is_refused(client_for):
     body = assert_error(response, 400, "allocation_before_payment", field="applied_on")
     assert "use 2026-10-01 or later" in body["message"]
     assert Allocation.objects.count() == 0
+
+
+OUT_OF_RANGE = ["0001-01-01", "1899-12-31", "2200-01-01", "9999-12-31"]
+
+
+@pytest.mark.parametrize("received_date", OUT_OF_RANGE)
+def test_a_payment_received_out_of_range_is_refused(client_for, received_date):
+    # given
+    client, _ = client_for(roles.INTEGRATOR)
+    customer = CustomerFactory()
+
+    # when a payment received on a date out of range is recorded
+    response = client.post(
+        PAYMENTS, _new_payment(customer, received_date=received_date), format="json"
+    )
+
+    # then it is a 400 on received_date naming the range, and nothing is written
+    body = assert_error(response, 400, "date_out_of_range", field="received_date")
+    assert received_date in body["message"]
+    assert "from 1900-01-01 to 2199-12-31" in body["message"]
+    assert Payment.objects.count() == 0
+
+
+@pytest.mark.parametrize("issue_date", OUT_OF_RANGE)
+@pytest.mark.parametrize("on_invoice", [True, False], ids=["on_invoice", "customer_credit"])
+def test_a_credit_note_issued_out_of_range_is_refused(client_for, issue_date, on_invoice):
+    # given an open invoice of 1000.00
+    client, _ = client_for(roles.FINANCE_ADMIN)
+    invoice = InvoiceFactory(total=Decimal("1000.00"))
+    body = {
+        "customer": invoice.customer_id, "number": "CN-RANGE-1", "amount": "100.00",
+        "reason": "Damaged goods", "issue_date": issue_date,
+    }  # fmt: skip
+    if on_invoice:
+        body["invoice"] = invoice.pk
+
+    # when a credit note dated out of range is issued
+    response = client.post(reverse("credit-note-list"), body, format="json")
+
+    # then it is a 400 on issue_date naming the range; nothing credited, balance unchanged
+    error = assert_error(response, 400, "date_out_of_range", field="issue_date")
+    assert issue_date in error["message"]
+    assert "from 1900-01-01 to 2199-12-31" in error["message"]
+    assert CreditNote.objects.count() == 0
+    invoice.refresh_from_db()
+    assert (invoice.open_amount, invoice.amount_credited) == (Decimal("1000.00"), Decimal("0.00"))
+    balance = CustomerBalance.objects.get(customer=invoice.customer)
+    assert balance.open_total == Decimal("1000.00")
+
+
+@pytest.mark.parametrize("written_off_on", OUT_OF_RANGE)
+def test_a_write_off_dated_out_of_range_is_refused(client_for, written_off_on):
+    # given an open invoice of 1000.00
+    client, _ = client_for(roles.FINANCE_ADMIN)
+    invoice = InvoiceFactory(total=Decimal("1000.00"))
+
+    # when part of it is written off on a date out of range
+    response = client.post(
+        reverse("write-off-list"),
+        {
+            "invoice": invoice.pk,
+            "amount": "40.00",
+            "reason": "Uncollectable",
+            "written_off_on": written_off_on,
+        },
+        format="json",
+    )
+
+    # then it is a 400 on written_off_on naming the range, and nothing is written off
+    error = assert_error(response, 400, "date_out_of_range", field="written_off_on")
+    assert written_off_on in error["message"]
+    assert WriteOff.objects.count() == 0
+    invoice.refresh_from_db()
+    assert (invoice.open_amount, invoice.amount_written_off) == (
+        Decimal("1000.00"),
+        Decimal("0.00"),
+    )
+
+
+def test_payments_credit_notes_and_write_offs_on_the_edges_of_the_range_are_accepted(
+    client_for,
+):
+    # given an open invoice of 1000.00 issued on the first day of the range
+    client, _ = client_for(roles.FINANCE_ADMIN)
+    invoice = InvoiceFactory(
+        total=Decimal("1000.00"),
+        issue_date=datetime.date(1900, 1, 1),
+        due_date=datetime.date(1900, 1, 31),
+    )
+    customer = invoice.customer
+
+    # when a payment, a credit note and a write-off are dated on the edges of the range
+    payments = [
+        client.post(PAYMENTS, _new_payment(customer, received_date=day), format="json")
+        for day in ("1900-01-01", "2199-12-31")
+    ]
+    note = client.post(
+        reverse("credit-note-list"),
+        {
+            "customer": customer.pk,
+            "invoice": invoice.pk,
+            "number": "CN-EDGE",
+            "amount": "10.00",
+            "reason": "Damaged goods",
+            "issue_date": "1900-01-01",
+        },
+        format="json",
+    )
+    write_off = client.post(
+        reverse("write-off-list"),
+        {
+            "invoice": invoice.pk,
+            "amount": "10.00",
+            "reason": "Uncollectable",
+            "written_off_on": "2199-12-31",
+        },
+        format="json",
+    )
+
+    # then all of them are written
+    for response in (*payments, note, write_off):
+        assert response.status_code == 201, response.content
+    invoice.refresh_from_db()
+    assert invoice.open_amount == Decimal("980.00")

@@ -75,3 +75,37 @@ def test_csv_and_xlsx_exports_carry_exact_amounts(client, portfolio):
     sheet = openpyxl.load_workbook(filename=__import__("io").BytesIO(xlsx.content)).active
     values = [cell.value for row in sheet.iter_rows() for cell in row]
     assert Decimal(str(values[-1])) == Decimal("1120.49")
+
+
+@pytest.mark.parametrize("as_of", ["0001-01-01", "1899-12-31", "2200-01-01", "9999-12-31"])
+@pytest.mark.parametrize("file_format", [None, "csv"])
+def test_an_as_of_date_out_of_range_is_a_400_that_names_the_range(
+    client, portfolio, as_of, file_format
+):
+    # given a clerk
+    client.force_login(UserFactory(roles=[roles.COLLECTIONS_CLERK]))
+    query = {"as_of": as_of} if file_format is None else {"as_of": as_of, "format": file_format}
+
+    # when the page (or its export) is asked for as of a date out of range
+    response = client.get(URL, query)
+
+    # then the page says what is wrong and which dates work, with no report
+    assert response.status_code == 400
+    content = response.content.decode()
+    assert "As of:" in content
+    assert "out of range" in content
+    assert "from 1900-01-01 to 2199-12-31" in content
+    assert response.context["report"] is None
+
+
+@pytest.mark.parametrize("as_of", ["1900-01-01", "2199-12-31"])
+def test_an_as_of_date_on_the_edges_of_the_range_is_answered(client, portfolio, as_of):
+    # given a clerk
+    client.force_login(UserFactory(roles=[roles.COLLECTIONS_CLERK]))
+
+    # when the page is asked for as of the first or the last day of the range
+    response = client.get(URL, {"as_of": as_of})
+
+    # then it is answered
+    assert response.status_code == 200
+    assert response.context["as_of"] == datetime.date.fromisoformat(as_of)
