@@ -18,6 +18,34 @@ from tests.factories.receivables import InvoiceFactory
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
+def _rebuild_in_a_thread() -> tuple[threading.Thread, list[Exception]]:
+    """``customer_balances_refresh`` started on its own thread and connection; the
+    list collects what it raised."""
+    failures: list[Exception] = []
+
+    def rebuild():
+        try:
+            customer_balances_refresh()
+        except Exception as error:  # reported by the test, on its own thread
+            failures.append(error)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=rebuild)
+    thread.start()
+    return thread, failures
+
+
+def _post_eur_invoice(customer, number: str, total: str) -> None:
+    invoice_create(
+        customer=customer,
+        number=number,
+        issue_date=datetime.date(2026, 9, 1),
+        total=total,
+        currency="EUR",
+    )
+
+
 def test_a_first_invoice_in_a_new_currency_posted_during_the_rebuild(monkeypatch):
     # given a customer owing in USD, and a rebuild that has locked the chunk's rows and
     # waits before it recomputes them
@@ -34,29 +62,12 @@ def test_a_first_invoice_in_a_new_currency_posted_during_the_rebuild(monkeypatch
         return real(**kwargs)
 
     monkeypatch.setattr(balances_module, "balances_recomputed", recomputed_after_the_post)
-    failures = []
-
-    def rebuild():
-        try:
-            customer_balances_refresh()
-        except Exception as error:  # reported below, on the test's thread
-            failures.append(error)
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=rebuild)
-    thread.start()
+    thread, failures = _rebuild_in_a_thread()
     assert locked.wait(10)
 
     # when the customer's first EUR invoice is posted meanwhile (its balance row is new,
     # so nothing the rebuild locked holds it up)
-    invoice_create(
-        customer=customer,
-        number="EUR-1",
-        issue_date=datetime.date(2026, 9, 1),
-        total="50.00",
-        currency="EUR",
-    )
+    _post_eur_invoice(customer, "EUR-1", "50.00")
     posted.set()
     thread.join(30)
 
@@ -93,37 +104,14 @@ def test_an_invoice_posted_between_the_rebuilds_recomputation_and_its_write(monk
         return figures
 
     monkeypatch.setattr(balances_module, "balances_recomputed", recomputed_around_the_posts)
-    failures = []
-
-    def rebuild():
-        try:
-            customer_balances_refresh()
-        except Exception as error:  # reported below, on the test's thread
-            failures.append(error)
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=rebuild)
-    thread.start()
+    thread, failures = _rebuild_in_a_thread()
     assert locked.wait(10)
 
     # when both EUR invoices are posted, around the rebuild's recomputation
-    invoice_create(
-        customer=customer,
-        number="EUR-1",
-        issue_date=datetime.date(2026, 9, 1),
-        total="50.00",
-        currency="EUR",
-    )
+    _post_eur_invoice(customer, "EUR-1", "50.00")
     first_posted.set()
     assert recomputed.wait(10)
-    invoice_create(
-        customer=customer,
-        number="EUR-2",
-        issue_date=datetime.date(2026, 9, 1),
-        total="25.00",
-        currency="EUR",
-    )
+    _post_eur_invoice(customer, "EUR-2", "25.00")
     second_posted.set()
     thread.join(30)
 
