@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
@@ -23,7 +24,11 @@ from django.db.models.functions import Coalesce
 from crm.money import quantize
 from receivables.lock_objects import invoices_lock, payments_lock
 from receivables.models import Allocation, CreditNote, Invoice, InvoiceStatus, Payment, WriteOff
-from receivables.services._amounts import invoice_refresh_amounts, invoices_refresh_amounts
+from receivables.services._amounts import (
+    invoice_refresh_amounts,
+    invoices_last_settled_on,
+    invoices_refresh_amounts,
+)
 from receivables.services.balances import balance_drift, customer_balances_refresh
 
 _ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=18, decimal_places=2))
@@ -129,11 +134,34 @@ def _invoice_drift(invoice: Invoice) -> list[Drift]:
     return drift
 
 
+def _paid_date_drift(settled: list[tuple[int, date | None]]) -> list[Drift]:
+    """Settled invoices whose paid date is not the latest date of their settlements
+    (one query for the batch)."""
+    latest = invoices_last_settled_on(invoice_ids=[pk for pk, _stored in settled])
+    return [
+        Drift("invoice", pk, "paid_date", _iso(stored), _iso(latest[pk]))
+        for pk, stored in settled
+        if pk in latest and stored != latest[pk]
+    ]
+
+
+def _iso(day: date | None) -> str:
+    return day.isoformat() if day else ""
+
+
 def ledger_drift_list(*, batch_size: int = 5000) -> list[Drift]:
-    """Every maintained amount that differs from a recomputation from the rows."""
+    """Every maintained amount (and paid date) that differs from a recomputation from the rows."""
     drift: list[Drift] = []
+    settled: list[tuple[int, date | None]] = []
     for invoice in _invoices_with_recomputed().order_by("pk").iterator(chunk_size=batch_size):
         drift.extend(_invoice_drift(invoice))
+        if invoice.status in (InvoiceStatus.PAID, InvoiceStatus.WRITTEN_OFF):
+            settled.append((invoice.pk, invoice.paid_date))
+            if len(settled) >= batch_size:
+                drift.extend(_paid_date_drift(settled))
+                settled = []
+    if settled:
+        drift.extend(_paid_date_drift(settled))
     drift.extend(
         Drift("balance", customer_id, f"{currency} {field}", stored, recomputed)
         for customer_id, currency, field, stored, recomputed in balance_drift()

@@ -6,7 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from receivables.models import CustomerBalance, InvoiceStatus
+from receivables.models import CustomerBalance, Invoice, InvoiceStatus
+from receivables.services import allocation_create
 from receivables.services.balances import balance_drift
 from receivables.services.reconcile import ledger_drift_list, ledger_drift_repair
 from tests.factories.receivables import (
@@ -82,4 +83,34 @@ def test_repairing_an_invoice_no_longer_settled_clears_its_paid_date():
     assert invoice.status == InvoiceStatus.OPEN
     assert invoice.open_amount == Decimal("100.00")
     assert invoice.paid_date is None
+    assert ledger_drift_list() == []
+
+
+def test_a_paid_date_left_by_a_back_dated_settlement_is_reported_and_repaired():
+    # given an invoice paid on 1 December and 15 September, whose paid date reads the
+    # earlier one (as the rule before 404e342 wrote it when the back-dated part closed it)
+    invoice = InvoiceFactory(
+        total=Decimal("1000.00"),
+        issue_date=datetime.date(2026, 8, 1),
+        due_date=datetime.date(2026, 8, 31),
+    )
+    payment = PaymentFactory(
+        customer=invoice.customer,
+        amount=Decimal("1000.00"),
+        received_date=datetime.date(2026, 9, 1),
+    )
+    allocation_create(payment=payment, invoice=invoice, amount="500.00",
+                      allocated_on=datetime.date(2026, 12, 1))  # fmt: skip
+    allocation_create(payment=payment, invoice=invoice, amount="500.00",
+                      allocated_on=datetime.date(2026, 9, 15))  # fmt: skip
+    Invoice.objects.filter(pk=invoice.pk).update(paid_date=datetime.date(2026, 9, 15))
+    # when
+    drift = ledger_drift_list()
+    # then the paid date is reported, and the repair sets the latest settlement's date
+    assert [(d.object_id, d.field, d.stored, d.recomputed) for d in drift] == [
+        (invoice.pk, "paid_date", "2026-09-15", "2026-12-01")
+    ]
+    ledger_drift_repair(drift=drift)
+    invoice.refresh_from_db()
+    assert invoice.paid_date == datetime.date(2026, 12, 1)
     assert ledger_drift_list() == []
