@@ -35,7 +35,7 @@ class MyCustomersFilterForm(forms.Form):
         choices=[(key, _SORT_LABELS[key]) for key in CUSTOMER_ORDERINGS],
     )
     page = forms.IntegerField(
-        label=_("Page"), required=False, min_value=1, widget=forms.HiddenInput
+        label=_("Page"), required=False, min_value=1, max_value=10_000, widget=forms.HiddenInput
     )
 
 

@@ -221,9 +221,14 @@ def _kpi_rows(form: KpiFilterForm) -> Any:
     )
 
 
+MAX_PAGE = 10_000
+
+
 def _page_number(request: HttpRequest) -> int:
+    """The page asked for, from 1 to MAX_PAGE (anything else reads as the nearest end:
+    a huge number would overflow the database's offset)."""
     try:
-        return max(int(request.GET.get("page", 1)), 1)
+        return min(max(int(request.GET.get("page", 1)), 1), MAX_PAGE)
     except ValueError:
         return 1
 

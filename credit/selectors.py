@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import cache
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import (
     DecimalField,
-    F,
+    ExpressionWrapper,
     OuterRef,
     QuerySet,
     Subquery,
@@ -205,6 +206,23 @@ def credit_review_queue(*, user: User, as_of: date | None = None) -> QuerySet[Cu
     earliest first, with their schedule, profile and open AR (maintained balance)."""
     today = as_of or timezone.localdate()
     horizon = today + timedelta(days=settings.CRM_CREDIT_REVIEW_DUE_WITHIN_DAYS)
+    return (
+        Customer.objects.filter(
+            customer_visibility_q(user=user), credit_review_schedule__next_review_on__lte=horizon
+        )
+        .select_related("credit_review_schedule", "credit_profile")
+        .annotate(**customers_exposure_annotations(prefix="queue_"))
+        .order_by("credit_review_schedule__next_review_on", "pk")
+    )
+
+
+def customers_exposure_annotations(*, prefix: str) -> dict[str, Any]:
+    """Annotations of a Customer queryset giving each customer's exposure as
+    ``credit_position_get`` counts it, set-based: ``<prefix>open_ar`` (the maintained
+    balance in the credit profile's currency), ``<prefix>open_orders`` (open orders
+    reported in that currency) and ``<prefix>exposure`` (their sum; zero without a
+    profile). Apply them in one ``annotate(**...)`` call, with a prefix: a Customer
+    has an ``open_orders`` relation."""
     balance = CustomerBalance.objects.filter(
         customer=OuterRef("pk"), currency=OuterRef("credit_profile__currency")
     )
@@ -213,22 +231,17 @@ def credit_review_queue(*, user: User, as_of: date | None = None) -> QuerySet[Cu
         status=OpenOrderStatus.OPEN,
         currency=OuterRef("credit_profile__currency"),
     )
-    return (
-        Customer.objects.filter(
-            customer_visibility_q(user=user), credit_review_schedule__next_review_on__lte=horizon
-        )
-        .select_related("credit_review_schedule", "credit_profile")
-        .annotate(
-            queue_open_ar=Coalesce(
-                Subquery(balance.values("open_total")[:1], output_field=_MONEY),
-                Value(_ZERO),
-                output_field=_MONEY,
-            ),
-            queue_open_orders=_sum_subquery(orders, "amount"),
-        )
-        .annotate(queue_exposure=F("queue_open_ar") + F("queue_open_orders"))
-        .order_by("credit_review_schedule__next_review_on", "pk")
+    open_ar = Coalesce(
+        Subquery(balance.values("open_total")[:1], output_field=_MONEY),
+        Value(_ZERO),
+        output_field=_MONEY,
     )
+    open_orders = _sum_subquery(orders, "amount")
+    return {
+        f"{prefix}open_ar": open_ar,
+        f"{prefix}open_orders": open_orders,
+        f"{prefix}exposure": ExpressionWrapper(open_ar + open_orders, output_field=_MONEY),
+    }
 
 
 def credit_review_schedule_get(*, customer: Customer) -> CreditReviewSchedule | None:

@@ -8,19 +8,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import DecimalField, F, Q, QuerySet
 
 from analytics import selectors as pipeline_reads
 from analytics.models import CustomerMetrics, PipelineRun, RunStatus
+from credit.selectors import customers_exposure_annotations
 from crm.exceptions import ValidationFailed
 from crm.money import DECIMAL_PLACES, MAX_DIGITS, quantize
 from customers.models import Customer, Tier
 from customers.selectors import customer_list_with_balances
-from receivables.models import Invoice
 
 User = AbstractBaseUser | AnonymousUser
 _MONEY = DecimalField(max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES)
@@ -71,20 +69,6 @@ def churn_warning_top(*, user: User, limit: int) -> list[CustomerMetrics]:
     return list(rows[:limit])
 
 
-def _exposure() -> Coalesce:
-    """Open AR of the customer over every invoice, as credit's ``customer_exposure`` reads it."""
-    open_items = (
-        Invoice.objects.filter(customer=OuterRef("pk"), open_amount__gt=0)
-        .order_by()
-        .values("customer")
-        .annotate(total=Sum("open_amount"))
-        .values("total")[:1]
-    )
-    return Coalesce(
-        Subquery(open_items, output_field=_MONEY), Value(Decimal("0.00")), output_field=_MONEY
-    )
-
-
 def my_customer_list(
     *,
     user: User,
@@ -99,8 +83,9 @@ def my_customer_list(
 
     Each customer carries ``metrics`` and ``credit_profile`` (joined) and the
     annotations ``open_balance`` and ``overdue_amount`` (customer's currency,
-    as of ``as_of``), ``exposure`` (open AR) and ``available_credit``
-    (credit limit − exposure; NULL without a credit profile).
+    as of ``as_of``), ``exposure`` and ``available_credit``
+    (credit limit − exposure; NULL without a credit profile). Exposure is counted as the
+    credit check counts it: open AR in the credit profile's currency plus open orders.
     """
     if sort not in CUSTOMER_ORDERINGS:
         raise ValidationFailed.for_field(
@@ -117,7 +102,10 @@ def my_customer_list(
     customers = (
         customer_list_with_balances(user=user, as_of=as_of)
         .select_related("metrics", "credit_profile")
-        .annotate(exposure=_exposure())
+        # Exposure as the credit check counts it (credit's own expression): open AR in
+        # the credit profile's currency plus the open orders reported in it.
+        .annotate(**customers_exposure_annotations(prefix="credit_"))
+        .annotate(exposure=F("credit_exposure"))
         .annotate(available_credit=F("credit_profile__credit_limit") - F("exposure"))
     )
     if tier:

@@ -214,7 +214,9 @@ def _tier(customers: pd.DataFrame, parameters: dict) -> None:
     if parameters.get("tier_rules") is None:
         return
     rules = rules_from_json(parameters["tier_rules"])
-    late = customers["weighted_days_late"].to_numpy(dtype=float)
+    # Rounded as it is stored (two places), so the tier decided here is the one the
+    # what-if preview, which reads the stored figure, decides for the same rules.
+    late = np.round(customers["weighted_days_late"].to_numpy(dtype=float), 2)
     inputs = TierInputs(
         risk_grade=customers["risk_grade"].fillna("").to_numpy(dtype=str),
         on_hold=customers["is_on_hold"].to_numpy(dtype=bool),

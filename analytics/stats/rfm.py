@@ -65,16 +65,24 @@ def segments(r: np.ndarray, f: np.ndarray, m: np.ndarray) -> np.ndarray:
 
 
 def percentiles(values: np.ndarray, distribution: list[float]) -> np.ndarray:
-    """Percent of the portfolio with a value ≤ each value (0-100), from a sorted sample.
+    """Percent of the portfolio at or below each value (0-100), from a sorted sample,
+    where customers on the same value count as one: a value's rank is the number of
+    values below it plus one (itself).
 
-    ``distribution`` is either every value of the portfolio, sorted (exact), or
-    equally spaced quantiles of it (at most 10,001, so 0.01-point resolution).
+    Counting ties whole put a whole group of customers on the same margin at the
+    top of the group: twelve equal small margins and one large one made all
+    thirteen "top decile"; now the twelve rank 1/13 and the large one 13/13.
+    Distinct values rank as before (the largest is 100). ``distribution`` is either
+    every value of the portfolio, sorted (exact), or equally spaced quantiles of it
+    (at most 10,001, so 0.01-point resolution).
     """
     values = np.asarray(values, dtype=float)
     sample = np.asarray(distribution, dtype=float)
     if len(sample) == 0:
         return np.full(len(values), np.nan)
-    result = 100.0 * np.searchsorted(sample, values, side="right") / len(sample)
+    below = np.searchsorted(sample, values, side="left")
+    at_or_below = np.searchsorted(sample, values, side="right")
+    result = 100.0 * np.minimum(below + 1, at_or_below) / len(sample)
     return np.where(np.isnan(values), np.nan, result)
 
 

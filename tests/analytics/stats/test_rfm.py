@@ -66,3 +66,16 @@ def test_large_distributions_are_compacted_to_quantiles():
     compact = rfm.compact_distribution(values)
     assert len(compact) == 10_001
     assert abs(rfm.percentiles(np.array([0.0]), compact)[0] - 50.0) < 0.5
+
+
+def test_customers_on_the_same_value_rank_together_at_the_bottom_of_their_group():
+    # twelve equal small margins and one large one: only the large one is top decile
+    portfolio = np.array([10.0] * 12 + [5000.0])
+    ranks = rfm.percentiles(portfolio, sorted(portfolio.tolist()))
+    assert ranks[-1] == 100.0
+    assert np.allclose(ranks[:12], 100.0 / 13)
+
+
+def test_distinct_values_rank_as_the_share_at_or_below_them():
+    values = np.array([1.0, 2.0, 3.0, 4.0])
+    assert rfm.percentiles(values, sorted(values.tolist())).tolist() == [25.0, 50.0, 75.0, 100.0]

@@ -124,3 +124,23 @@ def test_moving_a_threshold_saves_the_adjoining_rules_together():
     # then
     assert TierRule.objects.get(pk=vip.pk).days_late_at_most == Decimal("5")
     assert TierRule.objects.get(pk=late.pk).days_late_above == Decimal("5")
+
+
+def test_the_what_if_of_unchanged_rules_moves_nobody_after_a_run():
+    # given a top customer whose weighted days late is just above 10 (10.004 before the
+    # stored rounding to two places) and twelve small ones
+    big = CustomerFactory()
+    paid_invoice(
+        big, issued=datetime.date(2026, 6, 1), days_late=10, total="99900.00", cost="100.00"
+    )
+    paid_invoice(big, issued=datetime.date(2026, 7, 1), days_late=14, total="100.00", cost="10.00")
+    for day in range(12):
+        small = CustomerFactory()
+        paid_invoice(small, issued=datetime.date(2026, 6, 1) + datetime.timedelta(days=day),
+                     total="100.00", cost="90.00")  # fmt: skip
+    pipeline_run_execute(as_of=AS_OF)
+    # when the preview runs the active rules, unchanged, over the stored metrics
+    moves = tier_what_if(rules=active_rules())
+    # then it decides what the run decided: nobody moves
+    assert all(before == after for before, after in moves), moves
+    assert CustomerMetrics.objects.get(customer=big).weighted_days_late == Decimal("10.00")

@@ -185,3 +185,30 @@ def test_exports_refuse_unknown_tables_formats_and_roles(client, book):
     assert client.get("/analytics/export/salaries/").status_code == 404
     assert client.get("/analytics/export/my-customers/", {"format": "pdf"}).status_code == 404
     assert client.get("/analytics/export/kpis/", {"format": "csv"}).status_code == 403
+
+
+def test_exposure_counts_what_the_credit_check_counts_other_currencies_and_orders(book):
+    # given a USD customer with a 10,000 limit, 1,000 USD and 4,000 JPY open, and a
+    # 3,000 USD open order reported by the ERP
+    from credit.selectors import credit_position_get
+    from tests.factories.credit import OpenOrderFactory
+
+    today = timezone.localdate()
+    customer = CustomerFactory(currency="USD", sales_rep=book)
+    CreditProfileFactory(customer=customer, credit_limit=Decimal("10000.00"))
+    invoice_create(customer=customer, number="U1", issue_date=today, total="1000.00")
+    invoice_create(customer=customer, number="J1", issue_date=today, total="4000", currency="JPY")
+    OpenOrderFactory(customer=customer, amount=Decimal("3000.00"), currency="USD")
+    # when the rep's page reads it
+    row = my_customer_list(user=book, as_of=today).get(pk=customer.pk)
+    # then exposure and available credit are the credit check's (the JPY is not USD)
+    position = credit_position_get(customer_id=customer.pk)
+    assert (row.exposure, row.available_credit) == (Decimal("4000.00"), Decimal("6000.00"))
+    assert (row.exposure, row.available_credit) == (position.exposure, position.available_credit)
+
+
+@pytest.mark.parametrize("path", [URL, "/analytics/kpis/", "/analytics/churn-warnings/"])
+def test_a_page_number_beyond_the_last_possible_one_is_not_a_500(client, book, path):
+    client.force_login(UserFactory(roles=[roles.FINANCE_ADMIN]))
+    response = client.get(path, {"page": "99999999999999999999"})
+    assert response.status_code in (200, 400)
