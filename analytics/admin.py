@@ -32,7 +32,7 @@ from analytics.tiering.services import (
     tier_what_if,
     tier_what_if_for_rule,
 )
-from crm.admin import ServiceWritesMixin
+from crm.admin import ImportExportPermissionsMixin, ServiceWritesMixin
 from crm.exceptions import ApplicationError
 from customers.models import Tier
 
@@ -41,7 +41,8 @@ TIER_LABELS = dict(Tier.choices)
 
 
 @admin.register(FxRate)
-class FxRateAdmin(ServiceWritesMixin, ImportExportModelAdmin):
+class FxRateAdmin(ImportExportPermissionsMixin, ServiceWritesMixin, ImportExportModelAdmin):
+    import_updates_rows = True  # a rate for a date and currency already held is replaced
     resource_classes = [FxRateResource]
     list_display = ["currency", "date", "rate"]
     list_filter = ["currency"]

@@ -17,6 +17,8 @@ from typing import Any
 from django.http import HttpResponse, StreamingHttpResponse
 from openpyxl import Workbook
 
+from crm.exports import spreadsheet_safe
+
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -48,12 +50,12 @@ def columns(*specs: tuple[str, str | Callable[[Any], Any]]) -> list[Column]:
 
 def _cell(value: Any) -> Any:
     if isinstance(value, list):
-        return "; ".join(str(item) for item in value)
+        return spreadsheet_safe("; ".join(str(item) for item in value))
     if isinstance(value, bool) or value is None:
         return value
     if hasattr(value, "label") and hasattr(value, "value"):  # a choices member
         return value.value
-    return value
+    return spreadsheet_safe(value)  # names and notes come from integrators and imports
 
 
 class _Echo:

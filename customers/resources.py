@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from import_export import fields, widgets
 
@@ -80,6 +81,27 @@ class CustomerResource(ServiceResource):
 
     def get_queryset(self) -> QuerySet[Customer]:
         return Customer.objects.select_related("sales_rep")
+
+    def before_import(self, dataset: Any, **kwargs: Any) -> None:
+        self._row_of_code: dict[str, int] = {}
+        super().before_import(dataset, **kwargs)
+
+    def before_import_row(self, row: Any, **kwargs: Any) -> None:
+        """A code twice in one file is an error of the later row: otherwise that row
+        silently updates the customer the earlier one just wrote (name, currency…)."""
+        code = str(row.get("code") or "").strip()
+        number = kwargs.get("row_number")
+        first = self._row_of_code.setdefault(code, number) if code else number
+        if first != number:
+            raise ValidationError(
+                {
+                    "code": [
+                        f"Customer code {code!r} is also on row {first} of this file; "
+                        "give each customer one row per file."
+                    ]
+                }
+            )
+        super().before_import_row(row, **kwargs)
 
     def save_through_service(
         self, instance: Model, *, is_create: bool, row: Any, user: Any

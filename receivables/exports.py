@@ -8,6 +8,7 @@ from typing import Any
 import tablib
 from django.http import HttpResponse
 
+from crm.exports import spreadsheet_safe
 from receivables.aging import GROUP_FIELD_NAMES, GROUPINGS, AgingReport
 
 CONTENT_TYPES = {
@@ -21,8 +22,9 @@ def table_response(
 ) -> HttpResponse:
     dataset = tablib.Dataset(headers=list(headers))
     for row in rows:
-        # Decimals stay Decimals: exact text in CSV, numbers in XLSX.
-        dataset.append(list(row))
+        # Decimals stay Decimals: exact text in CSV, numbers in XLSX; text a spreadsheet
+        # would run as a formula is escaped.
+        dataset.append([spreadsheet_safe(cell) for cell in row])
     content = dataset.export(file_format)
     response = HttpResponse(content, content_type=CONTENT_TYPES[file_format])
     response["Content-Disposition"] = f'attachment; filename="{filename}.{file_format}"'

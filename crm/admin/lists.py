@@ -16,12 +16,13 @@ from django.db import connections
 from django.db.models import Model, Q, QuerySet
 from django.http import HttpRequest
 from django.utils.functional import cached_property
-from import_export.formats.base_formats import CSV, XLSX
 
+from crm.exports import SafeCSV, SafeXLSX
 from crm.hooks import require_hook
 from crm.money import is_known_currency, quantize
 
-FILE_FORMATS = [CSV, XLSX]
+# Exports escape cells a spreadsheet would run as formulas (crm.exports).
+FILE_FORMATS = [SafeCSV, SafeXLSX]
 
 
 class RowScopedMixin:

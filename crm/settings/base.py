@@ -240,6 +240,13 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# --- Admin imports and exports (django-import-export) --------------------------
+# A backstop for any admin without crm.admin.ImportExportPermissionsMixin: import
+# needs the model's add permission and export its view permission (the library's
+# default lets every staff user import).
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+
 # --- REST API ---------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

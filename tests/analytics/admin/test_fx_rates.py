@@ -76,3 +76,24 @@ def test_the_admin_adds_a_rate_through_the_service(staff_client):
     # then
     assert response.status_code == 302
     assert FxRate.objects.get(currency="GBP").rate == Decimal("1.2700000000")
+
+
+@pytest.mark.parametrize("page", ["admin:analytics_fxrate_import", "admin:analytics_fxrate_export"])
+def test_staff_without_fx_permissions_may_neither_import_nor_export_rates(staff_client, page):
+    from django.urls import reverse
+
+    from crm import roles
+
+    # given a sales rep with admin access but no FX-rate permission
+    client, _user = staff_client(roles.SALES_REP)
+    # when / then (the rates drive every base-currency figure)
+    assert client.get(reverse(page)).status_code == 403
+
+
+def test_a_finance_admin_may_import_rates(staff_client):
+    from django.urls import reverse
+
+    from crm import roles
+
+    client, _user = staff_client(roles.FINANCE_ADMIN)
+    assert client.get(reverse("admin:analytics_fxrate_import")).status_code == 200

@@ -212,3 +212,14 @@ def test_a_page_number_beyond_the_last_possible_one_is_not_a_500(client, book, p
     client.force_login(UserFactory(roles=[roles.FINANCE_ADMIN]))
     response = client.get(path, {"page": "99999999999999999999"})
     assert response.status_code in (200, 400)
+
+
+def test_the_csv_export_escapes_a_customer_name_that_is_a_formula(client, book):
+    # given a customer of the rep whose name came in as a formula
+    CustomerFactory(name="=1+1", sales_rep=book)
+    client.force_login(book)
+    # when
+    response = client.get("/analytics/export/my-customers/", {"format": "csv"})
+    # then
+    body = b"".join(response.streaming_content).decode()
+    assert "'=1+1" in body

@@ -176,3 +176,35 @@ def test_only_users_who_may_add_and_change_customers_may_import(staff_client):
     # when / then
     assert rep_client.get(url).status_code == 403
     assert admin_client.get(url).status_code == 200
+
+
+def test_a_code_twice_in_one_file_is_an_error_and_writes_nothing():
+    # given the same code on rows 1 and 2 (the second would silently change the first)
+    dataset = _dataset(
+        "DUP001,First,logistics,europe,direct,EUR,30,2025-03-01",
+        "DUP001,Second,logistics,europe,direct,JPY,30,2025-03-01",
+    )
+    # when
+    result = CustomerResource().import_data(dataset, dry_run=False)
+    # then
+    assert not Customer.objects.exists()
+    assert import_error_lines(result) == [
+        "Row 2, column code: Customer code 'DUP001' is also on row 1 of this file; give each "
+        "customer one row per file."
+    ]
+
+
+def test_an_export_escapes_text_a_spreadsheet_would_run(staff_client, make_user):
+    # given a customer whose name an integrator set to a formula, and a negative number
+    client, _ = staff_client(roles.FINANCE_ADMIN)
+    CustomerFactory(code="INJ001", name='=HYPERLINK("http://evil.example","x")', tax_id="-12.50")
+    fields = {f"customerresource_{name}": "on" for name in CustomerResource().get_export_order()}
+    # when
+    response = client.post(
+        reverse("admin:customers_customer_export"), {"format": "0", "resource": "0", **fields}
+    )
+    # then the formula is text, and the number stays a number
+    body = response.content.decode()
+    assert "'=HYPERLINK(" in body
+    assert ",=HYPERLINK(" not in body
+    assert ",-12.50," in body
