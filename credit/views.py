@@ -26,6 +26,7 @@ from credit.services import (
     credit_check_run,
     credit_hold_place,
     credit_hold_release,
+    credit_profile_ensure,
     credit_review_complete,
 )
 from crm.exceptions import ApplicationError
@@ -37,6 +38,14 @@ HISTORY_SIZE = 20
 
 def _position_or_404(request: HttpRequest, customer_id: int) -> CreditPosition:
     position = credit_position_get(customer_id=customer_id, user=request.user)
+    if position is None and 0 < customer_id < 2**63:
+        # A visible customer without a profile yet (bulk-loaded): give it the default
+        # one, as the hold services do, rather than a 404 for a customer that exists.
+        visible = customer_list(user=request.user).filter(
+            pk=customer_id, credit_profile__isnull=True
+        )
+        if visible.exists() and credit_profile_ensure(customer_id=customer_id):
+            position = credit_position_get(customer_id=customer_id, user=request.user)
     if position is None:
         raise Http404(_("No such customer, or not one of yours."))
     return position

@@ -88,22 +88,32 @@ def _customer_filter(column: str, customer_ids: Iterable[int] | None) -> str:
     return f" AND {column} IN ({','.join(map(str, ids)) or 'NULL'})"
 
 
+# The open balance is compared with the credit limit, so only invoices in the limit's
+# currency (the credit profile's, as the credit check counts them) enter it; a
+# customer without a profile has no limit, and every invoice counts.
+_IN_LIMIT_CURRENCY = "CASE WHEN p.currency IS NULL OR i.currency = p.currency THEN 1 ELSE 0 END"
+
+
 def _invoice_rows(as_of: date, *, point_in_time: bool, customers: str) -> str:
     """One row per non-void invoice issued by ``as_of``: total, due, settled date, open amount."""
     t = _literal(as_of)
     if not point_in_time:
         return f"""
             SELECT i.customer_id, {_as_float("i.total")} AS total, i.issue_date, i.due_date,
-                   i.paid_date AS settled_on, {_as_float("i.open_amount")} AS open_at
+                   i.paid_date AS settled_on, {_as_float("i.open_amount")} AS open_at,
+                   {_IN_LIMIT_CURRENCY} AS in_limit_currency
             FROM {Invoice._meta.db_table} i
+            LEFT JOIN {CreditProfile._meta.db_table} p ON p.customer_id = i.customer_id
             WHERE i.status <> '{InvoiceStatus.VOID}' AND i.issue_date <= {t}{customers}
         """  # noqa: S608 (table names, constants and date literals only)
     next_day = _literal(as_of + timedelta(days=1))
     return f"""
         SELECT i.customer_id, {_as_float("i.total")} AS total, i.issue_date, i.due_date,
                CASE WHEN i.paid_date <= {t} THEN i.paid_date END AS settled_on,
-               {_as_float("i.total - COALESCE(s.amount, 0)")} AS open_at
+               {_as_float("i.total - COALESCE(s.amount, 0)")} AS open_at,
+               {_IN_LIMIT_CURRENCY} AS in_limit_currency
         FROM {Invoice._meta.db_table} i
+        LEFT JOIN {CreditProfile._meta.db_table} p ON p.customer_id = i.customer_id
         LEFT JOIN (
             SELECT invoice_id, SUM(amount) AS amount FROM (
                 SELECT a.invoice_id, a.amount FROM {Allocation._meta.db_table} a
@@ -152,8 +162,10 @@ def _invoice_aggregates_sql(
             AS earlier_weight,
           SUM(CASE WHEN {paid} AND settled_on <= {recent} THEN total * {days_late} ELSE 0 END)
             AS earlier_late_weighted,
-          SUM(CASE WHEN open_at > 0 THEN open_at ELSE 0 END) AS open_total,
-          SUM(CASE WHEN open_at > 0 AND due_date < {past_due_cut} THEN open_at ELSE 0 END)
+          SUM(CASE WHEN open_at > 0 AND in_limit_currency = 1 THEN open_at ELSE 0 END)
+            AS open_total,
+          SUM(CASE WHEN open_at > 0 AND in_limit_currency = 1 AND due_date < {past_due_cut}
+                   THEN open_at ELSE 0 END)
             AS open_over_60,
           SUM(CASE WHEN issue_date > {window} THEN 1 ELSE 0 END) AS invoices_issued
         FROM ({rows}) invoices

@@ -31,3 +31,31 @@ def credit_profile_ensure(*, customer_id: int) -> CreditProfile | None:
         defaults={"currency": customer.currency, "credit_limit": _default_limit(customer.currency)},
     )
     return profile
+
+
+def credit_profiles_ensure_all(*, batch_size: int = 2000) -> int:
+    """A profile (default limit) for every customer without one: customers bulk-loaded
+    without the customer_created event, or whose ensure task was lost. Returns how
+    many were created. Run nightly before the review schedules, so every customer
+    the review queue lists can be reviewed."""
+    created = 0
+    last_pk = 0
+    while True:
+        batch = list(
+            Customer.objects.filter(pk__gt=last_pk, credit_profile__isnull=True)
+            .order_by("pk")
+            .values_list("pk", "currency")[:batch_size]
+        )
+        if not batch:
+            return created
+        rows = CreditProfile.objects.bulk_create(
+            [
+                CreditProfile(
+                    customer_id=pk, currency=currency, credit_limit=_default_limit(currency)
+                )
+                for pk, currency in batch
+            ],
+            ignore_conflicts=True,
+        )
+        created += len(rows)
+        last_pk = batch[-1][0]

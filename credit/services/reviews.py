@@ -15,6 +15,7 @@ from credit.lock_objects import credit_review_schedule_lock
 from credit.models import CreditReview, CreditReviewSchedule, ReviewDecision
 from credit.selectors import credit_position_get
 from credit.services.holds import credit_hold_place, credit_hold_release
+from credit.services.profiles import credit_profile_ensure, credit_profiles_ensure_all
 from crm.exceptions import NotFound, PermissionDenied, ValidationFailed
 from customers.models import Customer
 
@@ -54,6 +55,9 @@ def credit_review_schedule_ensure(*, customer_id: int) -> CreditReviewSchedule |
 def credit_review_schedules_ensure() -> int:
     """Schedules for every customer that has none (customers bulk-loaded without the
     customer_created event, such as the demo); returns how many were created."""
+    # A customer the queue lists must be reviewable: the review reads its credit
+    # position, which needs a profile.
+    credit_profiles_ensure_all()
     today = timezone.localdate()
     created = 0
     last_pk = 0
@@ -143,6 +147,8 @@ def credit_review_complete(
             "decision", f"Choose one of {', '.join(ReviewDecision.values)}; got {decision!r}."
         )
     comment = _clean_comment(comment)
+    if 0 < customer_id < 2**63:  # an id a database can hold
+        credit_profile_ensure(customer_id=customer_id)  # a bulk-loaded customer has none yet
     position = credit_position_get(customer_id=customer_id, user=user)
     if position is None:
         raise NotFound(f"There is no customer with id {customer_id} that you can see.")

@@ -189,7 +189,9 @@ class WorklistViewSet(ScopedViewSet):
             min_value=1, max_value=MAX_AGING_BUCKETS - 1, required=False, default=None
         )
         region = serializers.ChoiceField(choices=Region.choices, required=False, default="")
-        sales_rep = serializers.IntegerField(min_value=1, required=False, default=None)
+        sales_rep = serializers.IntegerField(
+            min_value=1, max_value=2**63 - 1, required=False, default=None
+        )
         follow_up_due = serializers.BooleanField(required=False, default=False)
         page = serializers.IntegerField(min_value=1, max_value=10000, required=False, default=1)
 

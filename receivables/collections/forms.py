@@ -38,7 +38,9 @@ class WorklistFilterForm(forms.Form):
     sales_rep = forms.TypedChoiceField(
         label=_("Sales rep"), required=False, coerce=int, empty_value=None
     )
-    page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    page = forms.IntegerField(
+        required=False, min_value=1, max_value=10_000, widget=forms.HiddenInput
+    )
 
     def __init__(
         self, *args: Any, edges: tuple[int, ...], sales_reps: list[tuple[int, str]], **kwargs: Any

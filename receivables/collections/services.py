@@ -5,7 +5,7 @@ that also writes the activity timeline."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -30,6 +30,8 @@ from receivables.services import dispute_open, promise_to_pay_create
 WORK_PERMISSION = "receivables.change_collectioncase"
 ASSIGN_PERMISSION = "receivables.assign_collectioncase"
 MAX_OUTCOME_LENGTH = 4000
+# A follow-up is planned at most this far ahead (a typo such as 9999 is refused).
+FOLLOW_UP_MAX_DAYS = 366
 
 # Activities that count as a clerk having dealt with the customer: a dunning
 # escalation older than the last of them no longer puts the customer first.
@@ -226,6 +228,14 @@ def collection_case_follow_up_set(
             _("The follow-up date %(date)s is in the past; pick today or a later day.")
             % {"date": follow_up_on.isoformat()},
             code="follow_up_in_the_past",
+        )
+    latest = today + timedelta(days=FOLLOW_UP_MAX_DAYS)
+    if follow_up_on is not None and follow_up_on > latest:
+        raise ValidationFailed.for_field(
+            "follow_up_on",
+            _("The follow-up date %(date)s is more than a year ahead; pick %(latest)s or earlier.")
+            % {"date": follow_up_on.isoformat(), "latest": latest.isoformat()},
+            code="follow_up_too_far",
         )
     case = case_lock(customer_id=customer.pk)
     case.next_follow_up_on = follow_up_on

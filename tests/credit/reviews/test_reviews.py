@@ -168,3 +168,37 @@ def test_queue_lists_due_and_overdue_reviews_earliest_first(manager, settings):
     assert [row.name for row in rows] == ["overdue", "soon"]
     assert rows[0].queue_exposure == Decimal("250.00")
     assert Customer.objects.count() == 3
+
+
+def test_a_customer_without_a_credit_profile_can_be_queued_reviewed_and_opened(client, manager):
+    # given a bulk-loaded customer that never got a credit profile
+    from credit.models import CreditProfile
+
+    customer = CustomerFactory()
+    CreditProfile.objects.filter(customer=customer).delete()
+    # when the nightly schedules run, and a credit manager reviews it and opens its page
+    credit_review_schedules_ensure()
+    later = timezone.localdate() + datetime.timedelta(days=400)
+    queued = [row.pk for row in credit_review_queue(user=manager, as_of=later)]
+    review = credit_review_complete(
+        customer_id=customer.pk, decision=ReviewDecision.KEEP, comment="ok", user=manager
+    )
+    client.force_login(manager)
+    page = client.get(f"/credit/customers/{customer.pk}/")
+    # then it has the default profile, the review is recorded and the page opens
+    assert queued == [customer.pk]
+    assert CreditProfile.objects.filter(customer=customer).exists()
+    assert review.decision == ReviewDecision.KEEP
+    assert page.status_code == 200
+
+
+def test_the_page_of_a_customer_without_a_profile_creates_it_only_when_visible(client):
+    # given another rep's customer without a profile
+    from credit.models import CreditProfile
+
+    other = CustomerFactory(sales_rep=UserFactory(roles=[roles.SALES_REP]))
+    CreditProfile.objects.filter(customer=other).delete()
+    client.force_login(UserFactory(roles=[roles.SALES_REP]))
+    # when / then: a 404, and nothing written for a customer the user cannot see
+    assert client.get(f"/credit/customers/{other.pk}/").status_code == 404
+    assert not CreditProfile.objects.filter(customer=other).exists()

@@ -119,3 +119,18 @@ def test_backtest_population_needs_an_invoice_by_the_date(late_payer):
     CustomerFactory(customer_since=day(-50))  # no invoices
     population = score_inputs(as_of=day(-100), point_in_time=True, with_invoices_only=True)
     assert list(population.index) == [late_payer.pk]
+
+
+@pytest.mark.parametrize("point_in_time", [False, True])
+def test_utilization_counts_only_the_invoices_in_the_limits_currency(point_in_time):
+    # given a USD limit of 1,000 with 400 USD open and 500,000 JPY open (not USD)
+    customer = CustomerFactory(currency="USD", customer_since=day(-100))
+    CreditProfileFactory(customer=customer, credit_limit=Decimal("1000.00"), currency="USD")
+    invoice(customer, total="400.00", due=-90)
+    foreign = invoice(customer, total="500000", due=-90)
+    type(foreign).objects.filter(pk=foreign.pk).update(currency="JPY")
+    # when
+    values = _values(customer, point_in_time=point_in_time)
+    # then the open balance against the limit is the 400 USD, as the credit check counts it
+    assert values["utilization"] == pytest.approx(0.4)
+    assert values["open_over_60"] == pytest.approx(1.0)

@@ -131,6 +131,19 @@ def test_panel_shows_invoices_contacts_notices_and_timeline(client_for, portfoli
     assert body["case"]["assignee"] is None
 
 
+def test_follow_up_more_than_a_year_ahead_is_a_400_naming_the_latest_date(client_for, portfolio):
+    client, _ = client_for(roles.COLLECTIONS_CLERK)
+    response = client.post(
+        reverse("worklist-follow-up", args=[portfolio[0].pk]),
+        {"follow_up_on": "9999-12-31"},
+        format="json",
+    )
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "follow_up_too_far"
+    assert (today() + datetime.timedelta(days=366)).isoformat() in body["message"]
+
+
 def test_follow_up_in_the_past_is_a_400_with_the_field(client_for, portfolio):
     client, _ = client_for(roles.COLLECTIONS_CLERK)
     response = client.post(

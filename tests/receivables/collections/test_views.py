@@ -67,6 +67,12 @@ def test_bad_filter_is_a_400_that_says_which(client, customer):
     assert "Tier:" in response.content.decode()
 
 
+def test_a_page_number_past_the_databases_integers_is_a_400_not_a_500(client, customer):
+    _login(client, roles.COLLECTIONS_CLERK)
+    response = client.get(reverse("receivables:worklist"), {"page": str(10**17)})
+    assert response.status_code == 400
+
+
 def test_sales_rep_reads_own_panel_without_action_forms(client, customer):
     # given
     rep = _login(client, roles.SALES_REP)
