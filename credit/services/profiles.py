@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Model
 
 from credit.models import CreditProfile
 from crm.money import quantize
@@ -33,29 +35,44 @@ def credit_profile_ensure(*, customer_id: int) -> CreditProfile | None:
     return profile
 
 
-def credit_profiles_ensure_all(*, batch_size: int = 2000) -> int:
-    """A profile (default limit) for every customer without one: customers bulk-loaded
-    without the customer_created event, or whose ensure task was lost. Returns how
-    many were created. Run nightly before the review schedules, so every customer
-    the review queue lists can be reviewed."""
+def customers_missing_fill(
+    *,
+    model: type[Model],
+    missing: str,
+    columns: tuple[str, ...],
+    make: Callable[..., Model],
+    batch_size: int = 2000,
+) -> int:
+    """For every customer without its ``missing`` one-to-one row of ``model`` (the
+    reverse accessor, such as ``credit_profile``), create one with ``make(pk, *columns)``, in batches of
+    ``batch_size`` (a row created meanwhile by another process is left as it is).
+    Returns how many were created."""
     created = 0
     last_pk = 0
     while True:
         batch = list(
-            Customer.objects.filter(pk__gt=last_pk, credit_profile__isnull=True)
+            Customer.objects.filter(pk__gt=last_pk, **{f"{missing}__isnull": True})
             .order_by("pk")
-            .values_list("pk", "currency")[:batch_size]
+            .values_list("pk", *columns)[:batch_size]
         )
         if not batch:
             return created
-        rows = CreditProfile.objects.bulk_create(
-            [
-                CreditProfile(
-                    customer_id=pk, currency=currency, credit_limit=_default_limit(currency)
-                )
-                for pk, currency in batch
-            ],
-            ignore_conflicts=True,
-        )
+        rows = model.objects.bulk_create([make(*row) for row in batch], ignore_conflicts=True)
         created += len(rows)
         last_pk = batch[-1][0]
+
+
+def credit_profiles_ensure_all() -> int:
+    """A profile (default limit) for every customer without one: customers bulk-loaded
+    without the customer_created event, or whose ensure task was lost. Returns how
+    many were created. Run nightly before the review schedules, so every customer
+    the review queue lists can be reviewed."""
+
+    def profile(pk: int, currency: str) -> CreditProfile:
+        return CreditProfile(
+            customer_id=pk, currency=currency, credit_limit=_default_limit(currency)
+        )
+
+    return customers_missing_fill(
+        model=CreditProfile, missing="credit_profile", columns=("currency",), make=profile
+    )

@@ -15,7 +15,11 @@ from credit.lock_objects import credit_review_schedule_lock
 from credit.models import CreditReview, CreditReviewSchedule, ReviewDecision
 from credit.selectors import credit_position_get
 from credit.services.holds import credit_hold_place, credit_hold_release
-from credit.services.profiles import credit_profile_ensure, credit_profiles_ensure_all
+from credit.services.profiles import (
+    credit_profile_ensure,
+    credit_profiles_ensure_all,
+    customers_missing_fill,
+)
 from crm.exceptions import NotFound, PermissionDenied, ValidationFailed
 from customers.models import Customer
 
@@ -59,29 +63,19 @@ def credit_review_schedules_ensure() -> int:
     # position, which needs a profile.
     credit_profiles_ensure_all()
     today = timezone.localdate()
-    created = 0
-    last_pk = 0
-    while True:
-        batch = list(
-            Customer.objects.filter(pk__gt=last_pk, credit_review_schedule__isnull=True)
-            .order_by("pk")
-            .values_list("pk", "risk_grade")[:BATCH_SIZE]
+
+    def schedule(pk: int, grade: str) -> CreditReviewSchedule:
+        return CreditReviewSchedule(
+            customer_id=pk, counted_from=today, next_review_on=today + review_interval(grade)
         )
-        if not batch:
-            return created
-        rows = CreditReviewSchedule.objects.bulk_create(
-            [
-                CreditReviewSchedule(
-                    customer_id=pk,
-                    counted_from=today,
-                    next_review_on=today + review_interval(grade),
-                )
-                for pk, grade in batch
-            ],
-            ignore_conflicts=True,
-        )
-        created += len(rows)
-        last_pk = batch[-1][0]
+
+    return customers_missing_fill(
+        model=CreditReviewSchedule,
+        missing="credit_review_schedule",
+        columns=("risk_grade",),
+        make=schedule,
+        batch_size=BATCH_SIZE,
+    )
 
 
 @transaction.atomic
