@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from analytics.kpis.customers import CUSTOMER_ORDERINGS
 from analytics.models import KpiDimension, RfmSegment, TierRule
 from analytics.tiering.rules import BOUND_FIELDS
+from crm.db import PAGE_MAX
 from customers.models import Tier
 
 _SORT_LABELS = {
@@ -35,7 +36,7 @@ class MyCustomersFilterForm(forms.Form):
         choices=[(key, _SORT_LABELS[key]) for key in CUSTOMER_ORDERINGS],
     )
     page = forms.IntegerField(
-        label=_("Page"), required=False, min_value=1, max_value=10_000, widget=forms.HiddenInput
+        label=_("Page"), required=False, min_value=1, max_value=PAGE_MAX, widget=forms.HiddenInput
     )
 
 

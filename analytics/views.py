@@ -45,6 +45,7 @@ from analytics.models import KpiDimension, KpiSnapshot
 from analytics.tiering.rules import RuleSpec
 from analytics.tiering.services import tier_what_if_for_rule as what_if_for_rule
 from crm.charts import bar_chart
+from crm.db import PAGE_MAX
 from crm.exceptions import ApplicationError, ValidationFailed
 from customers.models import Region, Tier
 
@@ -221,14 +222,11 @@ def _kpi_rows(form: KpiFilterForm) -> Any:
     )
 
 
-MAX_PAGE = 10_000
-
-
 def _page_number(request: HttpRequest) -> int:
-    """The page asked for, from 1 to MAX_PAGE (anything else reads as the nearest end:
+    """The page asked for, from 1 to PAGE_MAX (anything else reads as the nearest end:
     a huge number would overflow the database's offset)."""
     try:
-        return min(max(int(request.GET.get("page", 1)), 1), MAX_PAGE)
+        return min(max(int(request.GET.get("page", 1)), 1), PAGE_MAX)
     except ValueError:
         return 1
 

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from credit.models import ReviewDecision
+from crm.db import PAGE_MAX
 
 
 class CreditCheckForm(forms.Form):
@@ -39,8 +40,5 @@ class ReviewForm(forms.Form):
     )
 
 
-MAX_PAGE = 10_000
-
-
 class PageForm(forms.Form):
-    page = forms.IntegerField(label=_("Page"), required=False, min_value=1, max_value=MAX_PAGE)
+    page = forms.IntegerField(label=_("Page"), required=False, min_value=1, max_value=PAGE_MAX)

@@ -31,7 +31,7 @@ from credit.models import (
     OpenOrder,
     OpenOrderStatus,
 )
-from crm.db import instance_from_row, prepared_cursor, select_columns
+from crm.db import ID_MAX, instance_from_row, prepared_cursor, select_columns
 from crm.money import DECIMAL_PLACES, MAX_DIGITS, quantize
 from customers.models import Customer
 from customers.selectors import customer_visibility_q, customer_visibility_sql
@@ -135,7 +135,7 @@ def credit_position_get(
 ) -> CreditPosition | None:
     """The customer's credit position, or None when there is no such customer,
     the user may not see it (``user`` given) or it has no credit profile yet."""
-    if not _ID_MIN <= customer_id <= _ID_MAX:
+    if not -ID_MAX - 1 <= customer_id <= ID_MAX:
         return None  # no such row; the database driver would refuse the number (500 on SQLite)
     sql = _position_sql()
     visible, visible_params = ("1 = 1", [])
@@ -168,7 +168,6 @@ def credit_position_get(
 
 
 _profile_field = CreditProfile._meta.get_field("customer")
-_ID_MIN, _ID_MAX = -(2**63), 2**63 - 1  # the range of a BigAutoField
 
 
 def customer_exposure(*, customer: Customer) -> Decimal:

@@ -29,6 +29,7 @@ from credit.services import (
     credit_profile_ensure,
     credit_review_complete,
 )
+from crm.db import ID_MAX
 from crm.exceptions import ApplicationError
 from customers.selectors import customer_list
 
@@ -38,7 +39,7 @@ HISTORY_SIZE = 20
 
 def _position_or_404(request: HttpRequest, customer_id: int) -> CreditPosition:
     position = credit_position_get(customer_id=customer_id, user=request.user)
-    if position is None and 0 < customer_id < 2**63:
+    if position is None and 0 < customer_id <= ID_MAX:
         # A visible customer without a profile yet (bulk-loaded): give it the default
         # one, as the hold services do, rather than a 404 for a customer that exists.
         visible = customer_list(user=request.user).filter(
@@ -172,7 +173,7 @@ def credit_check(request: HttpRequest) -> HttpResponse:
 def review_queue(request: HttpRequest) -> HttpResponse:
     form = PageForm(request.GET or None)
     if form.is_bound and not form.is_valid():
-        # A page number that is not a whole number from 1 to MAX_PAGE: say so (400),
+        # A page number that is not a whole number from 1 to PAGE_MAX: say so (400),
         # as the other list pages do, instead of guessing.
         context = {"rows": [], "page": 1, "has_next": False, "form": form}
         return render(request, "credit/reviews.html", context, status=400)

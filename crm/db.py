@@ -33,6 +33,13 @@ from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.utils import CursorWrapper
 
+# The largest id a BigAutoField holds: a larger number in a URL, body or filter names
+# no row (and overflows the driver on SQLite, or PostgreSQL's bigint).
+ID_MAX = 2**63 - 1
+# The last page number a list accepts: far beyond any list here, and far below an
+# offset the database can no longer hold (a huge ?page= was a 500 on PostgreSQL).
+PAGE_MAX = 10_000
+
 M = TypeVar("M", bound=models.Model)
 T = TypeVar("T")
 R = TypeVar("R")

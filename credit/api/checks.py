@@ -18,6 +18,7 @@ from crm.api.permissions import HasModelPermission
 from crm.api.schema import error_responses
 from crm.api.serializers import SharedFieldsSerializer
 from crm.api.viewsets import ScopedViewSet
+from crm.db import ID_MAX
 
 
 class ReasonSerializer(SharedFieldsSerializer):
@@ -59,7 +60,7 @@ class CreditCheckViewSet(mixins.ListModelMixin, ScopedViewSet):
             ref_name = "CreditCheck"
 
     class InputSerializer(SharedFieldsSerializer):
-        customer = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+        customer = serializers.IntegerField(min_value=1, max_value=ID_MAX)
         order_amount = MoneyField(
             help_text=(
                 'Decimal string greater than zero, such as "1250.50", with no more decimals '

@@ -20,6 +20,7 @@ from credit.services.profiles import (
     credit_profiles_ensure_all,
     customers_missing_fill,
 )
+from crm.db import ID_MAX
 from crm.exceptions import NotFound, PermissionDenied, ValidationFailed
 from customers.models import Customer
 
@@ -141,7 +142,7 @@ def credit_review_complete(
             "decision", f"Choose one of {', '.join(ReviewDecision.values)}; got {decision!r}."
         )
     comment = _clean_comment(comment)
-    if 0 < customer_id < 2**63:  # an id a database can hold
+    if 0 < customer_id <= ID_MAX:  # an id a database can hold
         credit_profile_ensure(customer_id=customer_id)  # a bulk-loaded customer has none yet
     position = credit_position_get(customer_id=customer_id, user=user)
     if position is None:

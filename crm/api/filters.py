@@ -10,6 +10,8 @@ from django.db.models import QuerySet
 from rest_framework import filters
 from rest_framework.request import Request
 
+from crm.db import ID_MAX
+
 
 class IdFilter(django_filters.Filter):
     """An integer id (``?customer=12``); anything else is a 400, not an empty list."""
@@ -19,7 +21,7 @@ class IdFilter(django_filters.Filter):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # Ids are 64-bit; a larger number would overflow the database driver.
         kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", 2**63 - 1)
+        kwargs.setdefault("max_value", ID_MAX)
         super().__init__(*args, **kwargs)
 
 

@@ -16,6 +16,7 @@ from crm.api.fields import MoneyField, VisibleRelatedField
 from crm.api.permissions import HasModelPermission
 from crm.api.schema import error_responses
 from crm.api.viewsets import ScopedViewSet
+from crm.db import ID_MAX, PAGE_MAX
 from customers.models import Customer, Region, Tier
 from customers.selectors import customer_list
 from receivables.collections import services
@@ -190,10 +191,10 @@ class WorklistViewSet(ScopedViewSet):
         )
         region = serializers.ChoiceField(choices=Region.choices, required=False, default="")
         sales_rep = serializers.IntegerField(
-            min_value=1, max_value=2**63 - 1, required=False, default=None
+            min_value=1, max_value=ID_MAX, required=False, default=None
         )
         follow_up_due = serializers.BooleanField(required=False, default=False)
-        page = serializers.IntegerField(min_value=1, max_value=10000, required=False, default=1)
+        page = serializers.IntegerField(min_value=1, max_value=PAGE_MAX, required=False, default=1)
 
     class AssignSerializer(serializers.Serializer):
         assignee = serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.all())

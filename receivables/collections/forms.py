@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from crm.db import PAGE_MAX
 from customers.models import Region, Tier
 from receivables.models import CONTACT_KINDS, MAX_AGING_BUCKETS, DunningLevel, Invoice
 
@@ -39,7 +40,7 @@ class WorklistFilterForm(forms.Form):
         label=_("Sales rep"), required=False, coerce=int, empty_value=None
     )
     page = forms.IntegerField(
-        required=False, min_value=1, max_value=10_000, widget=forms.HiddenInput
+        required=False, min_value=1, max_value=PAGE_MAX, widget=forms.HiddenInput
     )
 
     def __init__(

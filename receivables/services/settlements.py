@@ -77,14 +77,13 @@ def payment_apply_oldest_first(
             raise ValidationFailed.for_field(
                 "payment", "The payment bounced; it cannot be applied.", code="payment_bounced"
             )
-        candidate_ids = list(_payable_invoices(locked_payment, when).values_list("pk", flat=True))
+        payable = _payable_invoices(locked_payment, when)
+        candidate_ids = list(payable.values_list("pk", flat=True))
+        locked = invoices_lock(invoice_ids=candidate_ids)
         # Picked before their locks were taken: a candidate disputed, settled or closed
-        # in between is left out when it is read again under its lock.
-        invoices = {
-            invoice.pk: invoice
-            for invoice in invoices_lock(invoice_ids=candidate_ids).values()
-            if _is_payable(invoice, locked_payment, when)
-        }
+        # in between is left out by asking the same question again under the locks.
+        still_payable = set(payable.filter(pk__in=candidate_ids).values_list("pk", flat=True))
+        invoices = {pk: invoice for pk, invoice in locked.items() if pk in still_payable}
         room = locked_payment.amount - locked_payment.amount_allocated
         created: list[Allocation] = []
         for invoice in sorted(invoices.values(), key=lambda i: (i.due_date, i.issue_date, i.pk)):
@@ -134,18 +133,6 @@ def _payable_invoices(payment: Payment, when: date) -> QuerySet[Invoice]:
         is_disputed=False,
         issue_date__lte=when,
     ).exclude(status__in=[InvoiceStatus.VOID, InvoiceStatus.WRITTEN_OFF])
-
-
-def _is_payable(invoice: Invoice, payment: Payment, when: date) -> bool:
-    """``_payable_invoices`` for one invoice, read again under its lock."""
-    return (
-        invoice.customer_id == payment.customer_id
-        and invoice.currency == payment.currency
-        and invoice.open_amount > 0
-        and not invoice.is_disputed
-        and invoice.issue_date <= when
-        and invoice.status not in (InvoiceStatus.VOID, InvoiceStatus.WRITTEN_OFF)
-    )
 
 
 def invoice_void(*, invoice: Invoice, reason: str, user: Any = None) -> Invoice:
