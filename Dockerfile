@@ -37,4 +37,8 @@ RUN pip install --no-deps -c constraints.txt -e . \
 
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "crm.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-", "--forwarded-allow-ips", "*"]
+# gunicorn's sync workers, as many as WEB_CONCURRENCY (gunicorn reads it): about one per
+# core when PostgreSQL runs on the same machine, two per core when it has its own
+# (docs/operations.md, "Scaling notes").
+ENV WEB_CONCURRENCY=2
+CMD ["gunicorn", "crm.wsgi", "--bind", "0.0.0.0:8000", "--access-logfile", "-", "--forwarded-allow-ips", "*"]
