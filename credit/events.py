@@ -9,3 +9,7 @@ credit_limit_changed = Signal()
 # Scoring changed some customers' grades.
 # kwargs: changes (list of (customer_id, old_grade, new_grade)), version
 credit_grades_changed = Signal()
+# An integrator's report raised a customer's open orders (a new or reopened order, a
+# higher amount; closing or lowering never announces). kwargs: order_id, customer_id,
+# reported_at (the order's updated_at: one report of one order)
+open_order_raised = Signal()

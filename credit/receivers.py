@@ -5,6 +5,7 @@ A receiver only enqueues an idempotent task after the transaction commits.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -75,6 +76,20 @@ def _hold_over_limit(sender: Any, *, invoice_id: int, customer_id: int, **kwargs
         lambda: credit_hold_apply_over_limit_task.delay(
             customer_id=customer_id, trigger=f"invoice:{invoice_id}"
         )
+    )
+
+
+@receiver(credit_events.open_order_raised, dispatch_uid="credit_hold_on_open_order_raised")
+def _hold_over_limit_on_open_order(
+    sender: Any, *, order_id: int, customer_id: int, reported_at: datetime, **kwargs: Any
+) -> None:
+    from credit.tasks import credit_hold_apply_over_limit as credit_hold_apply_over_limit_task
+
+    # One trigger per report of the order: a redelivered task does not undo a manual
+    # release, a later raise of the same order may hold again (as a new invoice does).
+    trigger = f"open-order:{order_id}:{reported_at:%Y%m%dT%H%M%S.%f}"
+    transaction.on_commit(
+        lambda: credit_hold_apply_over_limit_task.delay(customer_id=customer_id, trigger=trigger)
     )
 
 

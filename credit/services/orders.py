@@ -1,4 +1,10 @@
-"""Open orders reported by an integrator: accepted, not yet invoiced, counted in exposure."""
+"""Open orders reported by an integrator: accepted, not yet invoiced, counted in exposure.
+
+A report that raises the open orders (a new or reopened order, a higher amount)
+announces ``credit.events.open_order_raised``; its receiver runs the over-limit
+hold rule after commit, the same task and setting a posted invoice runs. Closing,
+lowering or sending an order again unchanged never places a hold.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +14,18 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 
+from credit import events
 from credit.lock_objects import credit_profile_lock
 from credit.models import OpenOrder, OpenOrderStatus
 from credit.services._input import clean_amount, clean_currency, clean_reference
 from credit.services.profiles import credit_profile_ensure
 from crm.exceptions import Conflict, NotFound, ValidationFailed
 from customers.models import Customer
+
+_ZERO = Decimal("0.00")
 
 
 def _profile_currency(customer: Customer) -> str:
@@ -36,7 +46,8 @@ def _upsert(
     amount: Decimal,
     currency: str,
     user: AbstractBaseUser | None,
-) -> tuple[OpenOrder, bool]:
+) -> tuple[OpenOrder, bool, Decimal]:
+    """Returns (order, created, the amount the order counted in the exposure before)."""
     reporter = user if user is not None and user.is_authenticated else None
     order = OpenOrder.objects.filter(customer=customer, external_reference=reference).first()
     if order is None:
@@ -47,11 +58,36 @@ def _upsert(
             currency=currency,
             reported_by=reporter,
         )
-        return order, True
+        return order, True, _ZERO
+    counted = _counted_amount(order, currency=currency)
     order.amount, order.currency, order.reported_by = amount, currency, reporter
     order.status, order.closed_at = OpenOrderStatus.OPEN, None
     order.save()
-    return order, False
+    return order, False, counted
+
+
+def _counted_amount(order: OpenOrder, *, currency: str) -> Decimal:
+    """What the order adds to the exposure kept in ``currency`` (the profile's)."""
+    if order.status != OpenOrderStatus.OPEN or order.currency != currency:
+        return _ZERO
+    return order.amount
+
+
+def _open_orders_total(*, customer: Customer, currency: str) -> Decimal:
+    total = OpenOrder.objects.filter(
+        customer=customer, status=OpenOrderStatus.OPEN, currency=currency
+    ).aggregate(total=Sum("amount"))["total"]
+    return _ZERO if total is None else total
+
+
+def _announce_raised(order: OpenOrder) -> None:
+    """The exposure went up: the over-limit hold rule runs after commit, as for an invoice."""
+    events.open_order_raised.send(
+        sender=OpenOrder,
+        order_id=order.pk,
+        customer_id=order.customer_id,
+        reported_at=order.updated_at,
+    )
 
 
 @transaction.atomic
@@ -71,9 +107,12 @@ def open_order_report(
     value = clean_amount(
         field="amount", amount=amount, currency=currency, rounds_to_minor_unit=True
     )
-    return _upsert(
+    order, created, counted = _upsert(
         customer=customer, reference=reference, amount=value, currency=currency, user=user
     )
+    if order.amount > counted:
+        _announce_raised(order)
+    return order, created
 
 
 @transaction.atomic
@@ -85,8 +124,34 @@ def open_order_replace_all(
 ) -> list[OpenOrder]:
     """Make ``orders`` the customer's complete set of open orders: each is reported
     (created or replaced) and every other open order of the customer is closed.
-    All or nothing: one bad order leaves every order as it was."""
+    All or nothing: one bad order leaves every order as it was. The over-limit hold
+    rule runs when the new set sums to more than the open orders it replaces."""
     expected = _profile_currency(customer)
+    cleaned = _cleaned_orders(orders, expected=expected)
+    before = _open_orders_total(customer=customer, currency=expected)
+    OpenOrder.objects.filter(customer=customer, status=OpenOrderStatus.OPEN).exclude(
+        external_reference__in=list(cleaned)
+    ).update(status=OpenOrderStatus.CLOSED, closed_at=timezone.now(), updated_at=timezone.now())
+    results = [
+        _upsert(customer=customer, reference=reference, amount=value, currency=currency, user=user)
+        for reference, (value, currency) in cleaned.items()
+    ]
+    _announce_if_raised(results, before=before)
+    return [order for order, _created, _counted in results]
+
+
+def _announce_if_raised(results: list[tuple[OpenOrder, bool, Decimal]], *, before: Decimal) -> None:
+    """A replaced set raised the exposure when it sums to more than the open orders before;
+    the first order it raised stands for the report."""
+    raised = [order for order, _created, counted in results if order.amount > counted]
+    if raised and sum((order.amount for order, *_rest in results), _ZERO) > before:
+        _announce_raised(raised[0])
+
+
+def _cleaned_orders(
+    orders: Iterable[Mapping[str, Any]], *, expected: str
+) -> dict[str, tuple[Decimal, str]]:
+    """Reference -> (amount, currency) of each order, or the first order's error."""
     cleaned: dict[str, tuple[Decimal, str]] = {}
     for index, order in enumerate(orders):
         try:
@@ -111,15 +176,7 @@ def open_order_replace_all(
                 "orders", f"The reference {reference} is listed twice; list each order once."
             )
         cleaned[reference] = (value, currency)
-    OpenOrder.objects.filter(customer=customer, status=OpenOrderStatus.OPEN).exclude(
-        external_reference__in=list(cleaned)
-    ).update(status=OpenOrderStatus.CLOSED, closed_at=timezone.now(), updated_at=timezone.now())
-    return [
-        _upsert(customer=customer, reference=reference, amount=value, currency=currency, user=user)[
-            0
-        ]
-        for reference, (value, currency) in cleaned.items()
-    ]
+    return cleaned
 
 
 @transaction.atomic
