@@ -11,20 +11,31 @@ on or before it, and only events dated on or before it count, so a backtest
 sees exactly what was known then. For today's scores the invoices' maintained
 ``open_amount`` gives the same figure without reading the settlements.
 
-The customer's credit limit is today's (the limit history is not read), and a
-payment counts as bounced from the day it was received.
+The credit limit as of a past date is the one in force then: the newest row of
+the limit history (django-pghistory's ``CreditProfileEvent``) dated on or before
+it. Where the history starts after that date (a profile created later, or data
+loaded before the history was kept) the first limit it recorded stands in, and
+without any history (SQLite) today's limit: the best estimate known, not the
+default limit (0 unless set), which would make every past balance "over the
+limit". Today's scores read today's limit.
+
+A payment counts as bounced from the day it was received: the ledger has no
+bounce date, so a backtest counts a payment received before its date that
+bounced after it (a known look-ahead, see docs/credit-scoring.md).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import numpy as np
 import pandas as pd
 from django.db import connection
+from django.utils import timezone
 
-from credit.models import CreditProfile
+from credit.models import CreditProfile, CreditProfileEvent
+from crm.money import DECIMAL_PLACES
 from customers.models import Customer
 from receivables.models import (
     Allocation,
@@ -69,6 +80,15 @@ def _literal(day: date) -> str:
     return f"DATE '{text}'" if connection.vendor == "postgresql" else f"'{text}'"
 
 
+def _moment_literal(moment: datetime) -> str:
+    """An aware datetime as an SQL literal, compared the way Django stores datetimes."""
+    if not isinstance(moment, datetime) or timezone.is_naive(moment):
+        raise TypeError(f"expected an aware datetime, got {moment!r}")
+    if connection.vendor == "postgresql":
+        return f"TIMESTAMP WITH TIME ZONE '{moment.isoformat()}'"
+    return f"'{connection.ops.adapt_datetimefield_value(moment)}'"
+
+
 def _days_between(later: str, earlier: str) -> str:
     if connection.vendor == "postgresql":
         return f"({later} - {earlier})"
@@ -86,6 +106,12 @@ def _customer_filter(column: str, customer_ids: Iterable[int] | None) -> str:
         return ""
     ids = sorted({int(pk) for pk in customer_ids})  # integers only: safe to inline
     return f" AND {column} IN ({','.join(map(str, ids)) or 'NULL'})"
+
+
+def _money(expression: str) -> str:
+    """Rounded to the stored cents: SQLite adds money as binary floats, so a sum of
+    settlements can miss an invoice's total by 1e-16 and leave it "open"."""
+    return f"ROUND({expression}, {DECIMAL_PLACES})"
 
 
 # The open balance is compared with the credit limit, so only invoices in the limit's
@@ -110,7 +136,7 @@ def _invoice_rows(as_of: date, *, point_in_time: bool, customers: str) -> str:
     return f"""
         SELECT i.customer_id, {_as_float("i.total")} AS total, i.issue_date, i.due_date,
                CASE WHEN i.paid_date <= {t} THEN i.paid_date END AS settled_on,
-               {_as_float("i.total - COALESCE(s.amount, 0)")} AS open_at,
+               {_as_float(_money("i.total - COALESCE(s.amount, 0)"))} AS open_at,
                {_IN_LIMIT_CURRENCY} AS in_limit_currency
         FROM {Invoice._meta.db_table} i
         LEFT JOIN {CreditProfile._meta.db_table} p ON p.customer_id = i.customer_id
@@ -195,9 +221,37 @@ def _bounced_sql(as_of: date, customer_ids: Iterable[int] | None) -> str:
     """  # noqa: S608 (table names, constants and date literals only)
 
 
+def _limit_in_force_join(as_of: date) -> str:
+    """Joins ``h``: each profile's newest limit-history row dated on or before ``as_of``
+    (by the end of that day, local time), or its earliest row when the history starts
+    later (looked up only for those). One GROUP BY over the history for everyone."""
+    day_after = datetime.combine(as_of + timedelta(days=1), time.min)
+    before = _moment_literal(timezone.make_aware(day_after))
+    events = CreditProfileEvent._meta.db_table
+    return f"""
+        LEFT JOIN (
+            SELECT pgh_obj_id,
+                   MAX(pgh_id) FILTER (WHERE pgh_created_at < {before}) AS newest_id,
+                   MIN(pgh_created_at) AS first_at
+              FROM {events} GROUP BY pgh_obj_id
+        ) known ON known.pgh_obj_id = p.id
+        LEFT JOIN {events} h ON h.pgh_id = COALESCE(
+            known.newest_id,
+            (SELECT MIN(f.pgh_id) FROM {events} f
+              WHERE f.pgh_obj_id = p.id AND f.pgh_created_at = known.first_at)
+        )
+    """  # noqa: S608 (table names and a datetime literal only)
+
+
 def _customers_sql(
-    as_of: date, customer_ids: Iterable[int] | None, *, with_invoices_only: bool
+    as_of: date,
+    customer_ids: Iterable[int] | None,
+    *,
+    with_invoices_only: bool,
+    point_in_time: bool,
 ) -> str:
+    """Customers with their credit limit: today's, or as of a past date the one in force
+    then (see the module's docstring for where the history does not reach back)."""
     t = _literal(as_of)
     invoiced = (
         f""" AND EXISTS (SELECT 1 FROM {Invoice._meta.db_table} i WHERE i.customer_id = c.id
@@ -205,10 +259,12 @@ def _customers_sql(
         if with_invoices_only
         else ""
     )
+    limit = "COALESCE(h.credit_limit, p.credit_limit)" if point_in_time else "p.credit_limit"
+    history = _limit_in_force_join(as_of) if point_in_time else ""
     return f"""
-        SELECT c.id AS customer_id, c.customer_since, {_as_float("p.credit_limit")} AS credit_limit
+        SELECT c.id AS customer_id, c.customer_since, {_as_float(limit)} AS credit_limit
         FROM {Customer._meta.db_table} c
-        LEFT JOIN {CreditProfile._meta.db_table} p ON p.customer_id = c.id
+        LEFT JOIN {CreditProfile._meta.db_table} p ON p.customer_id = c.id{history}
         WHERE c.customer_since <= {t}{_customer_filter("c.id", customer_ids)}{invoiced}
     """  # noqa: S608 (table names, constants and date literals only)
 
@@ -218,6 +274,22 @@ def _frame(sql: str) -> pd.DataFrame:
         cursor.execute(sql)
         columns = [column[0] for column in cursor.description]
         return pd.DataFrame.from_records(cursor.fetchall(), columns=columns)
+
+
+def _customers_frame(
+    as_of: date,
+    customer_ids: Iterable[int] | None,
+    *,
+    with_invoices_only: bool,
+    point_in_time: bool,
+) -> pd.DataFrame:
+    """One row per customer: ``customer_since`` and ``credit_limit`` (NaN without a profile)."""
+    sql = _customers_sql(
+        as_of, customer_ids, with_invoices_only=with_invoices_only, point_in_time=point_in_time
+    )
+    customers = _frame(sql).set_index("customer_id")
+    customers["credit_limit"] = pd.to_numeric(customers["credit_limit"], errors="coerce")
+    return customers
 
 
 def score_inputs(
@@ -236,8 +308,9 @@ def score_inputs(
     """
     if customer_ids is not None:
         customer_ids = list(customer_ids)
-    customers = _frame(_customers_sql(as_of, customer_ids, with_invoices_only=with_invoices_only))
-    customers = customers.set_index("customer_id")
+    customers = _customers_frame(
+        as_of, customer_ids, with_invoices_only=with_invoices_only, point_in_time=point_in_time
+    )
     parts = [
         _invoice_aggregates_sql(as_of, point_in_time=point_in_time, customer_ids=customer_ids),
         _disputes_sql(as_of, customer_ids),

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import F, QuerySet
 
-from credit.models import CreditBacktest, CreditScore
+from credit.models import CreditBacktest, CreditScore, CreditScoreLatest
 from credit.scoring.inputs import OPEN_PAST_DUE_DAYS
 from customers.models import Customer
 from customers.selectors import customer_visibility_q
@@ -17,8 +18,25 @@ HISTORY_POINTS = 24
 
 
 def _latest() -> QuerySet[CreditScore]:
-    """Scores that are their customer's latest (joined through the one-row-per-customer table)."""
+    """Scores that are their customer's latest (joined through the one-row-per-customer table):
+    the score of the latest as-of date, ties going to the newest computed (kept so by
+    ``credit.scoring.writing.scores_write``)."""
     return CreditScore.objects.filter(customer__latest_credit_score__score=F("pk"))
+
+
+def customer_ids_scored_after(
+    *, as_of: date, customer_ids: Iterable[int] | None = None
+) -> set[int]:
+    """Customers (of ``customer_ids``, or all) whose latest score is as of a later date:
+    a run as of ``as_of`` must not become their current score, grade or probability.
+
+    One join of the latest-score table to the scores on their primary key. No score is
+    ever as of a day after it was computed, so a run as of today can skip this.
+    """
+    latest = CreditScoreLatest.objects.filter(score__as_of__gt=as_of)
+    if customer_ids is not None:
+        latest = latest.filter(customer_id__in=list(customer_ids))
+    return set(latest.values_list("customer_id", flat=True))
 
 
 def credit_score_latest_list(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[CreditScore]:

@@ -26,8 +26,9 @@ from credit.scoring.metrics import (
     migration_matrix,
     roc_points,
 )
-from credit.scoring.outcomes import defaulted_customer_ids
+from credit.scoring.outcomes import defaulted_customer_ids, in_default_customer_ids
 from credit.scoring.scorecard import component_values, scores_compute
+from credit.scoring.selectors import customer_ids_scored_after
 from credit.scoring.writing import score_row_chunks, scores_write
 from crm.exceptions import ValidationFailed
 from customers.models import Customer
@@ -106,8 +107,24 @@ def probabilities_of_default(*, version: str) -> dict[str, Decimal]:
     return {row["grade"]: Decimal(row["probability_of_default"]) for row in backtest.grades}
 
 
+def customer_probabilities(
+    points: pd.DataFrame, pd_by_grade: dict[str, Decimal], *, in_default: set[int]
+) -> dict[int, Decimal | None]:
+    """Each scored customer's probability of default: its grade's, estimated by the
+    backtest for customers not in default; 1 for a customer already in default (an
+    invoice past due by the default threshold and unsettled), whose default is a fact."""
+    grades = points["grade"].astype(str).tolist()
+    return {
+        customer_id: _CERTAIN if customer_id in in_default else pd_by_grade.get(grade)
+        for customer_id, grade in zip(points.index.astype(int).tolist(), grades, strict=True)
+    }
+
+
+_CERTAIN = Decimal("1.0000")
+
+
 def _risk_changes(
-    points: pd.DataFrame, pd_by_grade: dict[str, Decimal], *, all_customers: bool
+    points: pd.DataFrame, probabilities: dict[int, Decimal | None], *, all_customers: bool
 ) -> tuple[dict[int, tuple[str, Decimal | None]], list[tuple[int, str, str]]]:
     customer_ids = points.index.astype(int).tolist()
     current = (
@@ -118,13 +135,24 @@ def _risk_changes(
     )}  # fmt: skip
     risks, changes = {}, []
     for customer_id, grade in zip(customer_ids, points["grade"].astype(str).tolist(), strict=True):
-        probability = pd_by_grade.get(grade)
+        probability = probabilities.get(customer_id)
         old_grade, old_pd = before.get(customer_id, ("", None))
         if (old_grade, old_pd) != (grade, probability):
             risks[customer_id] = (grade, probability)
         if old_grade != grade:
             changes.append((customer_id, old_grade, grade))
     return risks, changes
+
+
+def _current_only(
+    points: pd.DataFrame, *, as_of: date, today: date, customer_ids: list[int] | None
+) -> pd.DataFrame:
+    """The scored customers for whom this run is the current score: a back-dated run
+    leaves the grade and probability of customers scored as of a later date alone."""
+    if as_of >= today:
+        return points
+    later = customer_ids_scored_after(as_of=as_of, customer_ids=customer_ids)
+    return points[~points.index.isin(list(later))] if later else points
 
 
 def credit_scores_compute(
@@ -152,14 +180,21 @@ def credit_scores_compute(
         frame = scored_frame(
             as_of=as_of, scorecard=scorecard, customer_ids=ids, point_in_time=as_of < today
         )
-        pd_by_grade = probabilities_of_default(version=scorecard.version)
+        probabilities = customer_probabilities(
+            frame.points,
+            probabilities_of_default(version=scorecard.version),
+            in_default=in_default_customer_ids(
+                on=as_of, days_past_due=scorecard.default_days_past_due, customer_ids=ids
+            ),
+        )
         chunks = score_row_chunks(
-            frame.points, frame.values, scorecard=scorecard, pd_by_grade=pd_by_grade
+            frame.points, frame.values, scorecard=scorecard, probabilities=probabilities
         )
         scored = scores_write(
             chunks, computed_at=timezone.now(), as_of=as_of, version=scorecard.version
         )
-        risks, changes = _risk_changes(frame.points, pd_by_grade, all_customers=ids is None)
+        current = _current_only(frame.points, as_of=as_of, today=today, customer_ids=ids)
+        risks, changes = _risk_changes(current, probabilities, all_customers=ids is None)
         if risks:
             customer_risk_set_many(risks=risks)
         if changes:
@@ -171,21 +206,32 @@ def credit_scores_compute(
     )
 
 
-def credit_backtest_run(
-    *, as_of: date | None = None, scorecard: Scorecard | None = None
-) -> CreditBacktest:
-    """Score every customer as of ``as_of`` minus the observation months with what was
-    known then, observe who defaulted since, and store AUC, Gini, KS, the grade
-    table (with each grade's probability of default) and the grade migration."""
-    scorecard = scorecard or scorecard_get()
-    as_of = _as_of_checked(as_of, timezone.localdate())
-    observation_date = as_of - relativedelta(months=scorecard.observation_months)
+def _backtest_population(*, observation_date: date, scorecard: Scorecard) -> pd.DataFrame:
+    """Points as of the observation date, with what was known then, of the customers
+    invoiced by then and not already in default then (their default was known)."""
     then = scored_frame(
         as_of=observation_date,
         scorecard=scorecard,
         point_in_time=True,
         with_invoices_only=True,
     ).points
+    in_default = in_default_customer_ids(
+        on=observation_date, days_past_due=scorecard.default_days_past_due
+    )
+    return then[~then.index.isin(list(in_default))]
+
+
+def credit_backtest_run(
+    *, as_of: date | None = None, scorecard: Scorecard | None = None
+) -> CreditBacktest:
+    """Score every customer as of ``as_of`` minus the observation months (T) with what
+    was known then, leave out those already in default on T, observe who defaulted
+    since, and store AUC, Gini, KS, the grade table (with each grade's probability of
+    default) and the grade migration."""
+    scorecard = scorecard or scorecard_get()
+    as_of = _as_of_checked(as_of, timezone.localdate())
+    observation_date = as_of - relativedelta(months=scorecard.observation_months)
+    then = _backtest_population(observation_date=observation_date, scorecard=scorecard)
     now = scored_frame(
         as_of=as_of, scorecard=scorecard, point_in_time=as_of < timezone.localdate()
     ).points

@@ -4,12 +4,14 @@ The components and reasons JSON of every customer is formatted from numpy
 columns with per-component templates (no per-customer ORM objects), then
 written with COPY on PostgreSQL; the latest-score table is upserted with one
 INSERT ... SELECT. SQLite (tests, trying the product) goes through the ORM.
+The latest score is the one with the latest as-of date (ties: the newest
+computed), so a back-dated run adds history only.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -22,6 +24,7 @@ from credit.models import CreditScore, CreditScoreLatest
 from credit.scoring.config import Scorecard
 from credit.scoring.reasons import reason_templates, reason_text
 from credit.scoring.scorecard import top_reasons
+from credit.scoring.selectors import customer_ids_scored_after
 
 BATCH_SIZE = 2000
 CHUNK_SIZE = 5000
@@ -109,19 +112,21 @@ def _reasons_json(
 
 
 def score_rows(
-    points_frame, values_frame, *, scorecard: Scorecard, pd_by_grade: dict[str, Decimal]
+    points_frame, values_frame, *, scorecard: Scorecard, probabilities: Mapping[int, Decimal | None]
 ) -> ScoreRows:
+    """``probabilities``: each customer's probability of default (Decimal or None) by id."""
     names = [component.name for component in scorecard.components]
     maxima = [component.max_points for component in scorecard.components]
     values = values_frame[names].to_numpy(dtype=float)
     points = points_frame[[f"points_{name}" for name in names]].to_numpy(dtype=float)
     lost = np.round(np.array(maxima)[None, :] - points, 1)
     grades = points_frame["grade"].astype(str).tolist()
+    customer_ids = points_frame.index.astype(int).tolist()
     return ScoreRows(
-        customer_ids=points_frame.index.astype(int).tolist(),
+        customer_ids=customer_ids,
         scores=points_frame["score"].astype(int).tolist(),
         grades=grades,
-        probabilities=[pd_by_grade.get(grade) for grade in grades],
+        probabilities=[probabilities.get(customer_id) for customer_id in customer_ids],
         components=_components_json(names, maxima, values, points),
         reasons=_reasons_json(names, lost, values, top_reasons(points_frame, scorecard=scorecard)),
     )
@@ -132,7 +137,7 @@ def score_row_chunks(
     values_frame,
     *,
     scorecard: Scorecard,
-    pd_by_grade: dict[str, Decimal],
+    probabilities: Mapping[int, Decimal | None],
     size: int = CHUNK_SIZE,
 ) -> Iterator[ScoreRows]:
     """``score_rows`` a chunk at a time, so writing one chunk overlaps formatting the next."""
@@ -141,7 +146,7 @@ def score_row_chunks(
             points_frame.iloc[start : start + size],
             values_frame.iloc[start : start + size],
             scorecard=scorecard,
-            pd_by_grade=pd_by_grade,
+            probabilities=probabilities,
         )
 
 
@@ -188,8 +193,11 @@ def _write_postgresql(
             # statistics are stale (a plain "id > n" was planned as a full scan).
             f"SELECT customer_id, id FROM (SELECT customer_id, id FROM {score_table} "
             "WHERE id > %s ORDER BY id DESC LIMIT %s) AS new_scores "
-            "ON CONFLICT (customer_id) DO UPDATE SET score_id = EXCLUDED.score_id",
-            [last_id, written],
+            "ON CONFLICT (customer_id) DO UPDATE SET score_id = EXCLUDED.score_id "
+            # A back-dated run does not replace a score of a later as-of date.
+            f"WHERE (SELECT kept.as_of FROM {score_table} AS kept "
+            f"WHERE kept.id = {latest_table}.score_id) <= %s",
+            [last_id, written, as_of],
         )
     return written
 
@@ -221,8 +229,14 @@ def _write_portable_chunk(
         ],
         batch_size=BATCH_SIZE,
     )  # fmt: skip
+    # A back-dated run does not replace a score of a later as-of date.
+    later = customer_ids_scored_after(as_of=as_of, customer_ids=rows.customer_ids)
     CreditScoreLatest.objects.bulk_create(
-        [CreditScoreLatest(customer_id=row.customer_id, score_id=row.pk) for row in objects],
+        [
+            CreditScoreLatest(customer_id=row.customer_id, score_id=row.pk)
+            for row in objects
+            if row.customer_id not in later
+        ],
         batch_size=BATCH_SIZE,
         update_conflicts=True,
         unique_fields=["customer"],
@@ -233,8 +247,9 @@ def _write_portable_chunk(
 def scores_write(
     chunks: Iterable[ScoreRows], *, computed_at: datetime, as_of: date, version: str
 ) -> int:
-    """Store one score per row of each chunk and make it its customer's latest (inside the
-    caller's transaction, which holds the scoring lock). Returns the number stored."""
+    """Store one score per row of each chunk and make it its customer's latest unless the
+    customer's latest score is of a later as-of date (inside the caller's transaction,
+    which holds the scoring lock). Returns the number stored."""
     if connection.vendor == "postgresql":
         return _write_postgresql(chunks, computed_at=computed_at, as_of=as_of, version=version)
     return _write_portable(chunks, computed_at=computed_at, as_of=as_of, version=version)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.utils import timezone
+
+from credit.models import CreditProfile, CreditProfileEvent
 from receivables.models import Invoice, PaymentStatus
 from receivables.services import allocation_create, dispute_open
 from tests.factories.receivables import InvoiceFactory, PaymentFactory
@@ -52,3 +55,22 @@ def bounced_payment(customer, *, received: int) -> None:
         received_date=day(received),
         status=PaymentStatus.BOUNCED,
     )
+
+
+def limit_history(customer, *, limit: str, at: int) -> CreditProfileEvent:
+    """A row of the customer's limit history, as the PostgreSQL trigger writes it, dated
+    AS_OF + ``at`` days at noon (local time). The trigger dates its rows with NOW(), so a
+    past date is written here directly: a raw save, as ``loaddata`` does, keeps the given
+    ``pgh_created_at`` (an ``auto_now_add`` field)."""
+    profile = CreditProfile.objects.get(customer=customer)
+    event = CreditProfileEvent(
+        pgh_obj=profile,
+        pgh_label="update",
+        pgh_created_at=timezone.make_aware(datetime.combine(day(at), time(12))),
+        credit_limit=Decimal(limit),
+        currency=profile.currency,
+        is_on_hold=False,
+        hold_reason="",
+    )
+    event.save_base(raw=True)
+    return event

@@ -8,8 +8,12 @@ import pytest
 from dateutil.relativedelta import relativedelta
 
 from credit.models import CreditBacktest, CreditScore
-from credit.scoring.outcomes import defaulted_customer_ids
-from credit.scoring.services import credit_backtest_run, credit_scores_nightly
+from credit.scoring.outcomes import defaulted_customer_ids, in_default_customer_ids
+from credit.scoring.services import (
+    credit_backtest_run,
+    credit_scores_compute,
+    credit_scores_nightly,
+)
 from receivables.services import invoice_void
 from tests.credit.scoring.ledger import AS_OF, day, invoice, paid_invoice
 from tests.factories.credit import CreditProfileFactory
@@ -45,6 +49,26 @@ def test_default_event_is_an_invoice_60_days_past_due_within_the_window(due, pai
     else:
         paid_invoice(customer, total="100.00", due=due, paid=paid)
     assert _defaulted(customer) == ({customer.pk} if defaults else set())
+
+
+@pytest.mark.parametrize(
+    ("due", "paid", "in_default"),
+    [
+        (T_OFFSET - 60, None, True),  # exactly 60 days past due on T
+        (T_OFFSET - 59, None, False),  # 59 days: not yet
+        (T_OFFSET - 100, T_OFFSET + 1, True),  # settled the day after T: still owed on T
+        (T_OFFSET - 100, T_OFFSET, False),  # settled on T
+        (T_OFFSET - 200, T_OFFSET - 10, False),  # settled before T
+    ],
+)
+def test_in_default_on_t_is_an_invoice_60_days_past_due_and_unsettled_on_t(due, paid, in_default):
+    customer = CustomerFactory(customer_since=day(-900))
+    if paid is None:
+        invoice(customer, total="100.00", due=due)
+    else:
+        paid_invoice(customer, total="100.00", due=due, paid=paid)
+    found = in_default_customer_ids(on=T, days_past_due=60)
+    assert ({customer.pk} & found) == ({customer.pk} if in_default else set())
 
 
 def test_a_void_invoice_is_not_a_default():
@@ -88,15 +112,56 @@ def test_backtest_scores_as_of_t_and_measures_separation(portfolio):
     assert backtest.roc[-1] == [1.0, 1.0]
 
 
+def test_backtest_leaves_out_customers_already_in_default_at_t(portfolio):
+    # given a customer who at T already owes an invoice 100 days past due, still unpaid
+    in_default = CustomerFactory(customer_since=day(-1500))
+    CreditProfileFactory(customer=in_default, credit_limit=Decimal("5000.00"))
+    invoice(in_default, total="1000.00", due=T_OFFSET - 100)
+    # when the backtest runs
+    backtest = credit_backtest_run(as_of=AS_OF)
+    # then it is not in the population (its default was known at T), the others are
+    assert (backtest.customers, backtest.defaults) == (3, 1)
+    assert sum(row["customers"] for row in backtest.grades) == 3
+    assert sum(sum(row.values()) for row in backtest.migration.values()) == 3
+    assert backtest.auc == 1.0
+    # and today's scoring still scores it
+    assert credit_scores_compute(as_of=AS_OF).scored == 4
+    assert CreditScore.objects.filter(customer=in_default).exists()
+
+
 def test_nightly_run_hands_the_backtest_pd_to_the_scores(portfolio):
     # when the nightly run goes
     result = credit_scores_nightly(as_of=AS_OF)
-    # then every customer has a score whose PD is its grade's PD of the backtest
+    # then every customer has a score whose PD is its grade's PD of the backtest,
+    # except a customer in default today, whose PD is 1
     backtest = CreditBacktest.objects.get()
     pd_by_grade = {row["grade"]: Decimal(row["probability_of_default"]) for row in backtest.grades}
+    in_default = in_default_customer_ids(on=AS_OF, days_past_due=60)
     assert result.scored == 3
+    assert in_default  # the portfolio's defaulter still owes
     for score in CreditScore.objects.all():
-        assert score.probability_of_default == pd_by_grade[score.grade]
+        expected = Decimal(1) if score.customer_id in in_default else pd_by_grade[score.grade]
+        assert score.probability_of_default == expected
+
+
+def test_a_customer_in_default_today_has_probability_of_default_one(portfolio):
+    # given a customer who today owes an invoice 90 days past due
+    in_default = CustomerFactory(customer_since=day(-1500))
+    CreditProfileFactory(customer=in_default, credit_limit=Decimal("5000.00"))
+    invoice(in_default, total="1000.00", due=-90)
+    # when the nightly run goes
+    credit_scores_nightly(as_of=AS_OF)
+    # then its default is a fact: PD 1 on its score and on the customer, whatever its grade
+    backtest = CreditBacktest.objects.get()
+    pd_by_grade = {row["grade"]: Decimal(row["probability_of_default"]) for row in backtest.grades}
+    score = CreditScore.objects.get(customer=in_default)
+    assert score.probability_of_default == Decimal("1")
+    in_default.refresh_from_db()
+    assert in_default.probability_of_default == Decimal("1")
+    # and the others not in default keep their grade's PD of the backtest
+    defaulted = in_default_customer_ids(on=AS_OF, days_past_due=60)
+    for other in CreditScore.objects.exclude(customer_id__in=defaulted):
+        assert other.probability_of_default == pd_by_grade[other.grade]
 
 
 def test_backtest_of_an_empty_portfolio_stores_a_run_without_metrics():

@@ -16,6 +16,7 @@ from tests.credit.scoring.ledger import (
     day,
     dispute,
     invoice,
+    limit_history,
     paid_invoice,
     part_payment,
 )
@@ -27,9 +28,11 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def late_payer():
-    """Pays late and later, owes some old money, one dispute, one bounced payment."""
+    """Pays late and later, owes some old money, one dispute, one bounced payment; a limit
+    of 4,000 since joining."""
     customer = CustomerFactory(customer_since=day(-400))
     CreditProfileFactory(customer=customer, credit_limit=Decimal("4000.00"))
+    limit_history(customer, limit="4000.00", at=-400)
     paid_invoice(customer, total="1000.00", due=-200, paid=-190, issue=-230)  # 10 days late
     paid_invoice(customer, total="3000.00", due=-50, paid=-10, issue=-80)  # 40 days late
     old = invoice(customer, total="500.00", due=-70, issue=-100)
@@ -126,6 +129,7 @@ def test_utilization_counts_only_the_invoices_in_the_limits_currency(point_in_ti
     # given a USD limit of 1,000 with 400 USD open and 500,000 JPY open (not USD)
     customer = CustomerFactory(currency="USD", customer_since=day(-100))
     CreditProfileFactory(customer=customer, credit_limit=Decimal("1000.00"), currency="USD")
+    limit_history(customer, limit="1000.00", at=-100)
     invoice(customer, total="400.00", due=-90)
     foreign = invoice(customer, total="500000", due=-90)
     type(foreign).objects.filter(pk=foreign.pk).update(currency="JPY")
@@ -134,3 +138,19 @@ def test_utilization_counts_only_the_invoices_in_the_limits_currency(point_in_ti
     # then the open balance against the limit is the 400 USD, as the credit check counts it
     assert values["utilization"] == pytest.approx(0.4)
     assert values["open_over_60"] == pytest.approx(1.0)
+
+
+def test_an_invoice_settled_in_parts_is_not_open_as_of_a_later_date():
+    # given an old invoice of 1.00 paid off in parts of 0.70, 0.20 and 0.10 (in binary
+    # floating point 0.7 + 0.2 + 0.1 is 0.9999999999999999, not 1)
+    customer = CustomerFactory(customer_since=day(-400))
+    CreditProfileFactory(customer=customer, credit_limit=Decimal("1000.00"))
+    limit_history(customer, limit="1000.00", at=-400)
+    bill = invoice(customer, total="1.00", due=-200, issue=-230)
+    for amount, paid in (("0.70", -150), ("0.20", -140), ("0.10", -130)):
+        part_payment(bill, amount=amount, paid=paid)
+    # when the inputs are rebuilt as of a date after the last part
+    inputs = score_inputs(as_of=day(-20), point_in_time=True)
+    # then nothing is open, let alone more than 60 days past due
+    assert inputs.loc[customer.pk, "open_total"] == 0
+    assert _values(customer, as_of=day(-20), point_in_time=True)["open_over_60"] == 0

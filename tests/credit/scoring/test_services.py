@@ -60,15 +60,15 @@ def test_scores_are_stored_with_components_reasons_and_version(good_and_bad, gra
     assert bad_score.components["open_over_60"] == {
         "value": 1.0,
         "points": 0.0,
-        "max_points": 240.0,
+        "max_points": 200.0,
     }
     assert bad_score.components["days_late"]["value"] == 60.0
     assert bad_score.score == round(sum(c["points"] for c in bad_score.components.values()))
     # the reasons are the three components that cost most, in plain English
     assert [r["component"] for r in bad_score.reasons] == [
-        "days_late", "open_over_60", "paid_over_30_late",
+        "utilization", "open_over_60", "paid_over_30_late",
     ]  # fmt: skip
-    assert bad_score.reasons[1]["points_lost"] == 240.0
+    assert bad_score.reasons[1]["points_lost"] == 200.0
     assert bad_score.reasons[1]["text"] == "100% of the open balance is more than 60 days past due."
     good_score = CreditScore.objects.get(customer=good)
     assert good_score.grade == "A"
@@ -111,8 +111,11 @@ def test_probability_of_default_comes_from_the_latest_backtest_of_the_version(go
     # when scored
     credit_scores_compute(as_of=AS_OF)
     # then each score carries its grade's PD, and so does the customer
-    assert CreditScore.objects.get(customer=bad).probability_of_default == Decimal("0.8000")
+    assert CreditScore.objects.get(customer=good).probability_of_default == Decimal("0.0100")
     assert Customer.objects.get(pk=good.pk).probability_of_default == Decimal("0.0100")
+    # except the bad customer, in default today (60+ days past due): its PD is 1, not E's
+    assert CreditScore.objects.get(customer=bad).grade == "E"
+    assert CreditScore.objects.get(customer=bad).probability_of_default == Decimal("1")
 
 
 def test_without_a_backtest_the_probability_of_default_is_unknown(good_and_bad):
