@@ -13,11 +13,13 @@ sees exactly what was known then. For today's scores the invoices' maintained
 
 The credit limit as of a past date is the one in force then: the newest row of
 the limit history (django-pghistory's ``CreditProfileEvent``) dated on or before
-it. Where the history starts after that date (a profile created later, or data
-loaded before the history was kept) the first limit it recorded stands in, and
-without any history (SQLite) today's limit: the best estimate known, not the
-default limit (0 unless set), which would make every past balance "over the
-limit". Today's scores read today's limit.
+it. Where the history starts after that date (a profile created later, or a
+ledger loaded at go-live) the first limit it records as granted stands in: its
+first row, unless that row is the creation of the profile with the default
+limit (``credit_profile_ensure``), when the first change after it does; without
+any such row (no history: SQLite) today's limit. Those are estimates, the best
+known; the default limit (0 unless set) would leave every balance owed then
+with an unknown utilization. Today's scores read today's limit.
 
 A payment counts as bounced from the day it was received: the ledger has no
 bounce date, so a backtest counts a payment received before its date that
@@ -28,9 +30,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -221,10 +225,18 @@ def _bounced_sql(as_of: date, customer_ids: Iterable[int] | None) -> str:
     """  # noqa: S608 (table names, constants and date literals only)
 
 
+def _granting(alias: str) -> str:
+    """A limit-history row that granted a limit: any row but the creation of the profile
+    with the default limit (``credit_profile_ensure``)."""
+    default = Decimal(str(settings.CRM_DEFAULT_CREDIT_LIMIT))
+    return f"NOT ({alias}.pgh_label = 'insert' AND {alias}.credit_limit = {default:f})"
+
+
 def _limit_in_force_join(as_of: date) -> str:
     """Joins ``h``: each profile's newest limit-history row dated on or before ``as_of``
-    (by the end of that day, local time), or its earliest row when the history starts
-    later (looked up only for those). One GROUP BY over the history for everyone."""
+    (by the end of that day, local time), or, when the history starts later, its first
+    row granting a limit (looked up only for those): not the creation of the profile
+    with the default limit. One GROUP BY over the history for everyone."""
     day_after = datetime.combine(as_of + timedelta(days=1), time.min)
     before = _moment_literal(timezone.make_aware(day_after))
     events = CreditProfileEvent._meta.db_table
@@ -232,13 +244,15 @@ def _limit_in_force_join(as_of: date) -> str:
         LEFT JOIN (
             SELECT pgh_obj_id,
                    MAX(pgh_id) FILTER (WHERE pgh_created_at < {before}) AS newest_id,
-                   MIN(pgh_created_at) AS first_at
-              FROM {events} GROUP BY pgh_obj_id
+                   MIN(pgh_created_at) FILTER (WHERE {_granting("e")}) AS first_at
+              FROM {events} e GROUP BY pgh_obj_id
         ) known ON known.pgh_obj_id = p.id
         LEFT JOIN {events} h ON h.pgh_id = COALESCE(
             known.newest_id,
+            -- rows of one transaction share its timestamp (created and granted at once)
             (SELECT MIN(f.pgh_id) FROM {events} f
-              WHERE f.pgh_obj_id = p.id AND f.pgh_created_at = known.first_at)
+              WHERE f.pgh_obj_id = p.id AND f.pgh_created_at = known.first_at
+                AND {_granting("f")})
         )
     """  # noqa: S608 (table names and a datetime literal only)
 

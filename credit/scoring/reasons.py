@@ -99,6 +99,12 @@ def reason_text(
             "%(count)d payments bounced in the last 12 months.",
             count,
         ) % {"count": count}
+    if component == "trend" and not missing and value < 0:
+        # The trend costs points either way: paying much faster is an unsteady payer too.
+        return gettext(
+            "Payments of the last 3 months were %(days).1f days earlier on average than in "
+            "the 9 months before: an unsteady payer."
+        ) % {"days": -value}
     templates = templates or reason_templates()
     if component not in templates:
         return component

@@ -107,8 +107,11 @@ def probabilities_of_default(*, version: str) -> dict[str, Decimal]:
     return {row["grade"]: Decimal(row["probability_of_default"]) for row in backtest.grades}
 
 
+_CERTAIN = Decimal("1.0000")
+
+
 def customer_probabilities(
-    points: pd.DataFrame, pd_by_grade: dict[str, Decimal], *, in_default: set[int]
+    *, points: pd.DataFrame, pd_by_grade: dict[str, Decimal], in_default: set[int]
 ) -> dict[int, Decimal | None]:
     """Each scored customer's probability of default: its grade's, estimated by the
     backtest for customers not in default; 1 for a customer already in default (an
@@ -118,9 +121,6 @@ def customer_probabilities(
         customer_id: _CERTAIN if customer_id in in_default else pd_by_grade.get(grade)
         for customer_id, grade in zip(points.index.astype(int).tolist(), grades, strict=True)
     }
-
-
-_CERTAIN = Decimal("1.0000")
 
 
 def _risk_changes(
@@ -147,8 +147,8 @@ def _risk_changes(
 def _current_only(
     points: pd.DataFrame, *, as_of: date, today: date, customer_ids: list[int] | None
 ) -> pd.DataFrame:
-    """The scored customers for whom this run is the current score: a back-dated run
-    leaves the grade and probability of customers scored as of a later date alone."""
+    """The scored customers for whom this run is the latest score: a back-dated run
+    leaves the grade and PD of customers scored as of a later date alone."""
     if as_of >= today:
         return points
     later = customer_ids_scored_after(as_of=as_of, customer_ids=customer_ids)
@@ -163,11 +163,13 @@ def credit_scores_compute(
 ) -> ScoringResult:
     """Score the customers (all of them when ``customer_ids`` is None) as of ``as_of``.
 
-    Stores a score per customer with its components and reasons, points the
+    Stores a score per customer with its components and reasons, and, for the
+    customers it is the latest score of (none of a later as-of date), points the
     latest score at it, writes the grade and probability of default to the
     customer (only where they changed) and announces ``credit_grades_changed``
-    for the customers whose grade changed. One transaction; one scoring run
-    writes at a time.
+    for those whose grade changed. A back-dated run therefore grades the
+    customers never scored since. One transaction; one scoring run writes at a
+    time.
     """
     scorecard = scorecard or scorecard_get()
     today = timezone.localdate()
@@ -181,8 +183,8 @@ def credit_scores_compute(
             as_of=as_of, scorecard=scorecard, customer_ids=ids, point_in_time=as_of < today
         )
         probabilities = customer_probabilities(
-            frame.points,
-            probabilities_of_default(version=scorecard.version),
+            points=frame.points,
+            pd_by_grade=probabilities_of_default(version=scorecard.version),
             in_default=in_default_customer_ids(
                 on=as_of, days_past_due=scorecard.default_days_past_due, customer_ids=ids
             ),

@@ -350,7 +350,9 @@ CRM_CREDIT_SCORING = {
         "utilization": {
             "max_points": 220,
             "curve": [[0, 1.0], [0.05, 0.2], [1.0, 0.1], [2.0, 0.0]],
-            "if_missing": 0.5,
+            # Owing money without a limit scores as a full limit, never better than a
+            # customer using a granted one.
+            "if_missing": 0.1,
         },
         # Days since the customer relationship began.
         "tenure": {

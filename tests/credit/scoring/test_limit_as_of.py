@@ -15,6 +15,7 @@ from credit.models import CreditProfileEvent
 from credit.scoring.inputs import score_inputs
 from credit.scoring.scorecard import component_values
 from credit.services import credit_limit_set
+from credit.services.profiles import credit_profile_ensure
 from tests.credit.scoring.ledger import AS_OF, day, invoice, limit_history
 from tests.factories.credit import CreditProfileFactory
 from tests.factories.customers import CustomerFactory
@@ -130,3 +131,29 @@ def test_a_limit_written_through_the_service_counts_from_the_day_the_trigger_dat
     # the first limit it recorded (the profile's 1,000) stands in
     assert limit_today == 7000.0
     assert limit_yesterday == 1000.0
+
+
+@pytest.mark.postgres
+def test_before_the_history_a_default_profile_takes_the_first_limit_granted():
+    # given a customer since day -400 whose profile was created today with the default
+    # limit (500) and then granted 8,000, and 1,500 owed on day -20
+    customer = CustomerFactory(customer_since=day(-400))
+    credit_profile_ensure(customer_id=customer.pk)
+    credit_limit_set(
+        customer_id=customer.pk,
+        new_limit=Decimal("8000.00"),
+        expires_on=None,
+        reason="Go-live",
+        source="test",
+    )
+    invoice(customer, total="1500.00", due=-30, issue=-60)
+    assert list(
+        CreditProfileEvent.objects.filter(pgh_obj__customer=customer)
+        .order_by("pgh_id")
+        .values_list("pgh_label", "credit_limit")
+    ) == [("insert", Decimal("500.00")), ("update", Decimal("8000.00"))]
+    # when the inputs are rebuilt as of day -20, before the history starts
+    values = _inputs(customer, as_of=day(-20))
+    # then the first limit granted stands in, not the default the profile was created with
+    assert values["credit_limit"] == 8000.0
+    assert values["utilization"] == pytest.approx(1500 / 8000)

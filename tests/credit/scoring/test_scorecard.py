@@ -97,3 +97,31 @@ def test_reasons_are_plain_language_and_translated():
     assert reason_text("days_late", None).startswith("No invoice was paid")
     assert reason_text("bounced_payments", 2.0) == "2 payments bounced in the last 12 months."
     assert reason_text("bounced_payments", 1.0) == "1 payment bounced in the last 12 months."
+
+
+@pytest.mark.parametrize(
+    ("trend", "english", "chinese"),
+    [
+        (12.5, "12.5 days later on average", "晚 12.5 天"),
+        (-20.0, "20.0 days earlier on average", "早 20.0 天"),
+    ],
+)
+def test_the_trend_reason_says_later_or_earlier(trend, english, chinese):
+    # the trend costs points either way, so either direction can be a top reason
+    with translation.override("en"):
+        assert english in reason_text("trend", trend)
+    with translation.override("zh-hans"):
+        assert chinese in reason_text("trend", trend)
+    with translation.override("en"):
+        assert "-" not in reason_text("trend", trend)
+
+
+def test_owing_money_without_a_limit_never_beats_using_a_granted_limit():
+    # given the shipped scorecard, a customer owing money with no limit (utilization
+    # unknown) and customers using 5 %, 100 % and 150 % of a granted limit
+    scorecard = scorecard_get(settings.CRM_CREDIT_SCORING)
+    utilization = next(c for c in scorecard.components if c.name == "utilization")
+    used = np.interp([0.05, 1.0, 1.5], utilization.xs, utilization.fractions)
+    # then the unknown utilization earns no more than a fully used limit
+    assert utilization.if_missing <= used[1]
+    assert utilization.if_missing <= used[0]
