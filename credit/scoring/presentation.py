@@ -57,7 +57,7 @@ def score_history_chart(history: list[CreditScore]) -> LineChart | None:
         (
             index,
             row.score,
-            f"{date_format(row.computed_at, 'SHORT_DATE_FORMAT')}: {row.score} ({row.grade})",
+            f"{date_format(row.as_of, 'SHORT_DATE_FORMAT')}: {row.score} ({row.grade})",
         )
         for index, row in enumerate(history)
     ]
@@ -67,8 +67,8 @@ def score_history_chart(history: list[CreditScore]) -> LineChart | None:
         x_range=(0, count - 1),
         y_range=(0, 1000),
         x_ticks=[
-            (0, date_format(history[0].computed_at, "SHORT_DATE_FORMAT")),
-            (count - 1, date_format(history[-1].computed_at, "SHORT_DATE_FORMAT")),
+            (0, date_format(history[0].as_of, "SHORT_DATE_FORMAT")),
+            (count - 1, date_format(history[-1].as_of, "SHORT_DATE_FORMAT")),
         ],
         y_ticks=[(value, str(value)) for value in (0, 250, 500, 750, 1000)],
         height=180,

@@ -53,11 +53,12 @@ def credit_score_latest_get(*, customer: Customer) -> CreditScore | None:
 
 
 def credit_score_history(*, customer: Customer, limit: int = HISTORY_POINTS) -> list[CreditScore]:
-    """The customer's newest ``limit`` scores, oldest first (for the history chart)."""
+    """The customer's ``limit`` scores of the latest as-of dates, in as-of order (for the
+    history chart): a back-dated run's score takes its place in time, not the end."""
     rows = list(
         CreditScore.objects.filter(customer=customer)
-        .order_by("-computed_at", "-id")
-        .only("computed_at", "score", "grade", "version")[:limit]
+        .order_by("-as_of", "-computed_at", "-id")
+        .only("as_of", "computed_at", "score", "grade", "version")[:limit]
     )
     return rows[::-1]
 

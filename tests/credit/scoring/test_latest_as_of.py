@@ -12,6 +12,7 @@ from django.core.management import call_command
 
 from credit.models import CreditScore, CreditScoreLatest
 from credit.scoring.selectors import (
+    credit_score_history,
     credit_score_latest_get,
     credit_score_latest_list,
     customer_ids_scored_after,
@@ -120,3 +121,13 @@ def test_a_back_dated_run_does_not_overwrite_the_customers_grade(customer):
         == graded
     )
     assert result.grade_changes == []
+
+
+def test_the_history_chart_puts_a_back_dated_score_in_its_place(customer):
+    # given scores as of AS_OF, then a back-dated one as of PAST
+    credit_scores_compute(as_of=AS_OF)
+    credit_scores_compute(as_of=PAST)
+    # when the history is read for the chart
+    history = credit_score_history(customer=customer)
+    # then it runs in as-of order: the back-dated score first, the latest last
+    assert [score.as_of for score in history] == [PAST, AS_OF]
