@@ -110,18 +110,24 @@ def test_the_limits_as_of_a_date_take_the_same_queries_for_any_number_of_custome
     assert sorted(frame["credit_limit"].tolist()) == [700.0] * 4 + [3000.0]
 
 
+def _grant(customer, limit: str) -> None:
+    """A limit set through the service, as a credit manager's approval sets it (the
+    PostgreSQL triggers date its history row now)."""
+    credit_limit_set(
+        customer_id=customer.pk,
+        new_limit=Decimal(limit),
+        expires_on=None,
+        reason="Granted",
+        source="test",
+    )
+
+
 @pytest.mark.postgres
 def test_a_limit_written_through_the_service_counts_from_the_day_the_trigger_dated_it():
     # given a profile created with 1,000 and raised to 7,000 today (the triggers date both)
     customer = CustomerFactory(customer_since=day(-400))
     CreditProfileFactory(customer=customer, credit_limit=Decimal("1000.00"))
-    credit_limit_set(
-        customer_id=customer.pk,
-        new_limit=Decimal("7000.00"),
-        expires_on=None,
-        reason="Good payer",
-        source="test",
-    )
+    _grant(customer, "7000.00")
     written = CreditProfileEvent.objects.filter(pgh_obj__customer=customer).latest("pgh_id")
     today = timezone.localdate(written.pgh_created_at)
     # when the inputs are rebuilt as of today and as of yesterday
@@ -139,13 +145,7 @@ def test_before_the_history_a_default_profile_takes_the_first_limit_granted():
     # limit (500) and then granted 8,000, and 1,500 owed on day -20
     customer = CustomerFactory(customer_since=day(-400))
     credit_profile_ensure(customer_id=customer.pk)
-    credit_limit_set(
-        customer_id=customer.pk,
-        new_limit=Decimal("8000.00"),
-        expires_on=None,
-        reason="Go-live",
-        source="test",
-    )
+    _grant(customer, "8000.00")
     invoice(customer, total="1500.00", due=-30, issue=-60)
     assert list(
         CreditProfileEvent.objects.filter(pgh_obj__customer=customer)
