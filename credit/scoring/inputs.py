@@ -100,7 +100,13 @@ def _days_between(later: str, earlier: str) -> str:
 
 
 def _as_float(expression: str) -> str:
-    """Aggregates come back as floats (they are score inputs, not money)."""
+    """Aggregates come back as floats: they are score inputs, not money.
+
+    Amounts read here (invoice totals, open balances, the credit limit) only feed
+    ratios and days (utilization, shares, amount-weighted days late) that the
+    scorecard's curves turn into points; none is stored, shown or added up as
+    money. Every money figure the product keeps stays ``Decimal`` end to end.
+    """
     kind = "DOUBLE PRECISION" if connection.vendor == "postgresql" else "REAL"
     return f"CAST({expression} AS {kind})"
 
