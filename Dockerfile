@@ -37,8 +37,7 @@ RUN pip install --no-deps -c constraints.txt -e . \
 
 USER app
 EXPOSE 8000
-# gunicorn's sync workers, as many as WEB_CONCURRENCY (gunicorn reads it): about one per
-# core when PostgreSQL runs on the same machine, two per core when it has its own
+# gunicorn.conf.py sets the sync workers from WEB_WORKERS (default 2): about one per core
+# when PostgreSQL runs on the same machine, two per core when it has its own
 # (docs/operations.md, "Scaling notes").
-ENV WEB_CONCURRENCY=2
 CMD ["gunicorn", "crm.wsgi", "--bind", "0.0.0.0:8000", "--access-logfile", "-", "--forwarded-allow-ips", "*"]
