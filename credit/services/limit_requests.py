@@ -2,8 +2,7 @@
 
 Deciding a request (the four-eyes rule, its steps, applying the limit) is in
 ``limit_request_decide``; the permissions and the second-approval threshold in
-``limit_request_rules``. Both are re-exported here for the callers that import
-them from this module.
+``limit_request_rules``.
 """
 
 from __future__ import annotations
@@ -18,31 +17,16 @@ from django.utils import timezone
 from credit.models import CreditLimitRequest, CreditProfile, LimitRequestStatus
 from credit.models.limits import OPEN_STATUSES
 from credit.services._input import in_minor_units
-from credit.services.limit_request_decide import credit_limit_request_decide
 from credit.services.limit_request_rules import (
     ADD_PERMISSION,
-    DECIDE_PERMISSION,
-    SECOND_APPROVAL_PERMISSION,
     locked_request,
     needs_second_approval,
-    second_approval_threshold,
     text_checked,
 )
 from credit.services.limits import history_context
 from crm.exceptions import Conflict, NotFound, PermissionDenied, ValidationFailed
 from customers.models import Customer, CustomerStatus
 from customers.selectors import customer_get
-
-__all__ = [
-    "ADD_PERMISSION",
-    "DECIDE_PERMISSION",
-    "SECOND_APPROVAL_PERMISSION",
-    "credit_limit_request_cancel",
-    "credit_limit_request_create",
-    "credit_limit_request_decide",
-    "needs_second_approval",
-    "second_approval_threshold",
-]
 
 
 def _requested_limit_checked(value: Any, currency: str) -> Decimal:

@@ -13,13 +13,12 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 import pghistory
-from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
 from credit import events
 from credit.models import CreditProfile
-from credit.services.profiles import credit_profile_ensure
+from credit.services.profiles import credit_profile_ensure, default_credit_limit
 from crm.exceptions import NotFound
 from crm.money import quantize
 
@@ -52,10 +51,6 @@ def history_context(*, user: Any = None, **metadata: Any) -> Iterator[None]:
         who = {"user_id": user.pk, "username": user.get_username()}
     with pghistory.context(**who, **metadata):
         yield
-
-
-def default_credit_limit(currency: str) -> Decimal:
-    return quantize(str(getattr(settings, "CRM_DEFAULT_CREDIT_LIMIT", "0")), currency)
 
 
 def _locked_profile(customer_id: int) -> CreditProfile:

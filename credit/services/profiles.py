@@ -14,7 +14,8 @@ from crm.money import quantize
 from customers.models import Customer
 
 
-def _default_limit(currency: str) -> Decimal:
+def default_credit_limit(currency: str) -> Decimal:
+    """The limit of a customer no one has set one for (CRM_DEFAULT_CREDIT_LIMIT)."""
     return quantize(str(getattr(settings, "CRM_DEFAULT_CREDIT_LIMIT", "0")), currency)
 
 
@@ -30,7 +31,10 @@ def credit_profile_ensure(*, customer_id: int) -> CreditProfile | None:
         return None
     profile, _created = CreditProfile.objects.get_or_create(
         customer=customer,
-        defaults={"currency": customer.currency, "credit_limit": _default_limit(customer.currency)},
+        defaults={
+            "currency": customer.currency,
+            "credit_limit": default_credit_limit(customer.currency),
+        },
     )
     return profile
 
@@ -70,7 +74,7 @@ def credit_profiles_ensure_all() -> int:
 
     def profile(pk: int, currency: str) -> CreditProfile:
         return CreditProfile(
-            customer_id=pk, currency=currency, credit_limit=_default_limit(currency)
+            customer_id=pk, currency=currency, credit_limit=default_credit_limit(currency)
         )
 
     return customers_missing_fill(

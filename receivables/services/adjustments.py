@@ -16,7 +16,13 @@ from receivables import events
 from receivables.lock_objects import invoice_lock
 from receivables.models import CreditNote, Dispute, DisputeStatus, Invoice, InvoiceStatus, WriteOff
 from receivables.services._amounts import invoice_refresh_amounts
-from receivables.services._checks import actor, amount_checked, currency_checked, date_checked
+from receivables.services._checks import (
+    actor,
+    amount_checked,
+    currency_checked,
+    date_checked,
+    external_id_unused,
+)
 from receivables.services.balances import balance_apply_change
 
 _CLOSED = (InvoiceStatus.VOID, InvoiceStatus.WRITTEN_OFF)
@@ -59,20 +65,7 @@ def credit_note_create(
         raise Conflict(
             f"Credit note number {number!r} is already used.", code="duplicate_credit_note_number"
         )
-    existing = (
-        external_id
-        and CreditNote.objects.filter(external_id=external_id).values_list("pk", flat=True).first()
-    )
-    if existing:
-        raise Conflict(
-            f"A credit note with external id {external_id!r} already exists "
-            f"(credit note id {existing}).",
-            code="duplicate_external_id",
-            extra={
-                "fields": {"external_id": ["A credit note with this external id already exists."]},
-                "existing_id": existing,
-            },
-        )
+    external_id_unused(CreditNote, external_id, noun="credit note")
     locked = None
     if invoice is not None:
         if invoice.customer_id != customer.pk:

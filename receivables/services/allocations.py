@@ -18,7 +18,12 @@ from receivables.services._amounts import (
     invoice_refresh_amounts,
     invoice_refresh_late_paid,
 )
-from receivables.services._checks import actor, allocation_date_checked, amount_checked
+from receivables.services._checks import (
+    actor,
+    allocation_date_checked,
+    amount_checked,
+    external_id_unused,
+)
 from receivables.services.balances import balance_apply_change
 
 _CLOSED_STATUSES = {
@@ -79,22 +84,13 @@ def _check_room(payment: Payment, invoice: Invoice, amount: Decimal, *, error: t
 def _check_external_id_unused(external_id: str | None) -> None:
     """A retry of an allocation already made (same external id) is refused, whatever
     the payment and invoice have left: the money was applied the first time."""
-    if not external_id:
-        return
-    existing = (
-        Allocation.objects.filter(external_id=external_id).values_list("pk", flat=True).first()
+    external_id_unused(
+        Allocation,
+        external_id,
+        noun="allocation",
+        advice="; it was applied once and is not applied again. Read it with that id, "
+        "or send a new external id for a new allocation",
     )
-    if existing:
-        raise Conflict(
-            f"An allocation with external id {external_id!r} already exists (allocation id "
-            f"{existing}); it was applied once and is not applied again. Read it with that id, "
-            "or send a new external id for a new allocation.",
-            code="duplicate_external_id",
-            extra={
-                "fields": {"external_id": ["An allocation with this external id already exists."]},
-                "existing_id": existing,
-            },
-        )
 
 
 def allocation_create(

@@ -11,7 +11,12 @@ from crm.exceptions import Conflict, ValidationFailed
 from customers.models import Customer, CustomerStatus
 from receivables import events
 from receivables.models import Invoice, InvoiceStatus
-from receivables.services._checks import amount_checked, currency_checked, date_checked
+from receivables.services._checks import (
+    amount_checked,
+    currency_checked,
+    date_checked,
+    external_id_unused,
+)
 from receivables.services.balances import balance_apply_change
 
 
@@ -26,19 +31,7 @@ def _check_unique(*, number: str, external_id: str | None) -> None:
                 "existing_id": existing,
             },
         )
-    if external_id:
-        existing = (
-            Invoice.objects.filter(external_id=external_id).values_list("pk", flat=True).first()
-        )
-        if existing:
-            raise Conflict(
-                f"An invoice with external id {external_id!r} already exists (invoice id {existing}).",
-                code="duplicate_external_id",
-                extra={
-                    "fields": {"external_id": ["An invoice with this external id already exists."]},
-                    "existing_id": existing,
-                },
-            )
+    external_id_unused(Invoice, external_id, noun="invoice")
 
 
 @transaction.atomic

@@ -7,11 +7,16 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from crm.exceptions import Conflict, ValidationFailed
+from crm.exceptions import ValidationFailed
 from customers.models import Customer
 from receivables import events
 from receivables.models import Payment, PaymentMethod
-from receivables.services._checks import amount_checked, currency_checked, date_checked
+from receivables.services._checks import (
+    amount_checked,
+    currency_checked,
+    date_checked,
+    external_id_unused,
+)
 
 
 @transaction.atomic
@@ -35,19 +40,7 @@ def payment_create(
             f"Unknown payment method {method!r}; use one of: {', '.join(PaymentMethod.values)}.",
             code="unknown_payment_method",
         )
-    if external_id:
-        existing = (
-            Payment.objects.filter(external_id=external_id).values_list("pk", flat=True).first()
-        )
-        if existing:
-            raise Conflict(
-                f"A payment with external id {external_id!r} already exists (payment id {existing}).",
-                code="duplicate_external_id",
-                extra={
-                    "fields": {"external_id": ["A payment with this external id already exists."]},
-                    "existing_id": existing,
-                },
-            )
+    external_id_unused(Payment, external_id, noun="payment")
     payment = Payment.objects.create(
         customer=customer,
         received_date=received_date,
