@@ -136,15 +136,14 @@ def statement_data(
         ).order_by("received_date", "pk")
     )
     credits = _credits_on_account(customer=customer, as_of=as_of)
-    credit_totals: dict[str, Decimal] = {}
+    summed: dict[str, Decimal] = {}
     for credit in credits:
-        credit_totals[credit.currency] = credit_totals.get(credit.currency, Decimal("0")) + (
-            credit.amount
-        )
+        summed[credit.currency] = summed.get(credit.currency, Decimal("0")) + credit.amount
+    credit_totals = {c: quantize(amount, c) for c, amount in sorted(summed.items())}
     balances = []
     for c in sorted({*totals, *credit_totals}):
         open_total = totals.get(c, quantize(Decimal("0"), c))
-        credit = quantize(credit_totals.get(c, Decimal("0")), c)
+        credit = credit_totals.get(c, quantize(Decimal("0"), c))
         balances.append(BalanceLine(c, open_total, credit, quantize(open_total - credit, c)))
     contact = (
         customer.contacts.filter(is_billing=True).order_by("pk").first()
@@ -161,7 +160,7 @@ def statement_data(
         overdue=overdue,
         payments=payments,
         credits=credits,
-        credit_totals={c: quantize(a, c) for c, a in sorted(credit_totals.items())},
+        credit_totals=credit_totals,
         balances=balances,
         company_name=settings.CRM_COMPANY_NAME,
         company_address=settings.CRM_COMPANY_ADDRESS,
@@ -195,7 +194,7 @@ def _credits_on_account(*, customer: Customer, as_of: date) -> list[CreditLine]:
         customer=customer, status=PaymentStatus.RECEIVED, received_date__lte=as_of
     )
     if as_of >= timezone.localdate():
-        unapplied = [(p, p.amount - p.amount_allocated) for p in payments.order_by("received_date")]
+        unapplied = [(p, p.unapplied_amount) for p in payments.order_by("received_date")]
     else:
         applied_then = (
             Allocation.objects.filter(payment=OuterRef("pk"), allocated_on__lte=as_of)
