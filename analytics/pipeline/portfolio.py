@@ -33,17 +33,18 @@ def derive(customers: pd.DataFrame) -> pd.DataFrame:
     customers["mean_margin"] = np.where(
         has_invoices, customers["margin_all"] / customers["invoices_all"].clip(lower=1), np.nan
     )
-    customers["fx_missing"] = pd.Series(
-        [
-            tuple(sorted({part for part in value.split(",") if part}))
-            if isinstance(value, str)
-            else ()
-            for value in customers["fx_missing"]
-        ],
-        index=customers.index,
-        dtype=object,
-    )
-    customers["has_money"] = customers["fx_missing"].map(len).to_numpy(dtype=int) == 0
+    # The currencies without a rate, as a sorted tuple (empty for almost every customer:
+    # only those with a text are parsed).
+    texts = customers["fx_missing"].to_numpy(dtype=object)
+    listed = np.empty(len(texts), dtype=object)
+    listed.fill(())
+    has_money = np.ones(len(texts), dtype=bool)
+    for position in np.flatnonzero(pd.notna(texts)):
+        currencies = tuple(sorted({part for part in str(texts[position]).split(",") if part}))
+        listed[position] = currencies
+        has_money[position] = not currencies
+    customers["fx_missing"] = pd.Series(listed, index=customers.index, dtype=object)
+    customers["has_money"] = has_money
     return customers
 
 

@@ -4,7 +4,8 @@
 once over the whole run (CREATE TABLE … AS, an UNLOGGED table on PostgreSQL:
 nothing to recover after a crash, the run would be redone) keyed by customer
 id. It is an ordinary table, so Celery workers in other processes read it; the
-portfolio pass reads its compact float columns, each chunk reads its id range
+portfolio pass reads its compact float columns (on PostgreSQL as the numbers'
+binary form: :func:`_summary_binary`), each chunk reads its id range
 (the jobs of an in-process run take it from the summary the stage's parts read
 back: :func:`summary_for_jobs`), and the chunk's write joins it to take the
 money (exact, rounded in SQL).
@@ -32,7 +33,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
+import psycopg
 from django.db import connection, transaction
 
 from analytics.models import PipelineRun, RunStatus
@@ -289,13 +292,82 @@ def stage_summary(
 ) -> pd.DataFrame:
     """Every customer of the run (or of an id range): counts, days and float money (for the
     portfolio's fits)."""
-    expressions, names = _stage_columns("s")
     table = connection.ops.quote_name(stage_table(run_id))
     where, params = "", []
     if first_id is not None and last_id is not None:
         where, params = "WHERE s.customer_id BETWEEN %s AND %s", [first_id, last_id]
+    if dialect.is_postgresql():
+        return _typed(_summary_binary(table, where, params))
+    expressions, names = _stage_columns("s")
     sql = f"SELECT {', '.join(expressions)} FROM {table} s {where} ORDER BY s.customer_id"
     return _typed(_read(sql, params, names))
+
+
+# The summary's number columns in their binary form on PostgreSQL: whole numbers as
+# int8 (none is NULL in the stage), the rest as float8 with NaN for NULL.
+_BINARY_INTEGERS = ["customer_id", "invoices_all", "invoices_12m", "max_days_past_due"]
+_BINARY_FLOATS = ["recency_days", "age_days", "active_days", *_FLOATS]
+_BINARY_RECORD = np.dtype(
+    [(name, ">i8") for name in _BINARY_INTEGERS] + [(name, ">f8") for name in _BINARY_FLOATS]
+)
+# Customers per value read (customer id // this): 65,536 records of 88 bytes, 5.8 MB, far
+# below the 1 GB a value may hold, whatever the portfolio's size.
+_BINARY_BATCH = 65536
+
+
+def _summary_binary(table: str, where: str, params: list[int]) -> pd.DataFrame:
+    """:func:`stage_summary`'s rows on PostgreSQL, read as the numbers' binary form.
+
+    Each customer's numbers are one fixed-size record (``int8send``/``float8send``:
+    big-endian, no text conversion), a batch of customers' records one ``bytea``
+    value, decoded by numpy at once. Through COPY in CSV, 50,000 customers took
+    about 0.11 s of the server's time turning numbers into text and 0.15 s of
+    Python's parsing them back, on the path between the stage and the portfolio
+    pass. The few customers with a currency missing its FX rate have their
+    ``fx_missing`` read apart. The floats are the server's own ``float8`` values,
+    bit for bit.
+    """
+    record = " || ".join(
+        [
+            *(f"int8send(CAST(s.{name} AS BIGINT))" for name in _BINARY_INTEGERS),
+            *(
+                f"float8send(COALESCE(CAST(s.{name} AS DOUBLE PRECISION), 'NaN'))"
+                for name in _BINARY_FLOATS
+            ),
+        ]
+    )
+    batches = f"""
+        SELECT string_agg({record}, ''::bytea) FROM {table} s {where}
+         GROUP BY s.customer_id / {_BINARY_BATCH}
+    """
+    condition = f"{where} AND" if where else "WHERE"
+    missing = f"SELECT s.customer_id, s.fx_missing FROM {table} s {condition} s.fx_missing <> ''"
+    with connection.cursor() as cursor:
+        # Binary results, the bytes as they are rather than doubled into hexadecimal text,
+        # need a cursor binding its parameters on the server (Django's binds them itself).
+        with psycopg.Cursor(cursor.connection) as binary:
+            binary.execute(batches, params, binary=True)
+            data = b"".join(row[0] for row in binary.fetchall())
+        cursor.execute(missing, params)
+        fx_missing = dict(cursor.fetchall())
+    records = np.frombuffer(data, dtype=_BINARY_RECORD)
+    frame = pd.DataFrame(
+        {
+            name: records[name].astype("int64" if name in _BINARY_INTEGERS else "float64")
+            for name in _BINARY_RECORD.names
+        }
+    )
+    frame = frame.sort_values("customer_id", kind="stable").set_index("customer_id")
+    texts = np.full(len(frame), np.nan, dtype=object)
+    if fx_missing:
+        at = frame.index.get_indexer(list(fx_missing))
+        texts[at[at >= 0]] = [
+            text for text, i in zip(fx_missing.values(), at, strict=True) if i >= 0
+        ]
+    frame.insert(
+        len(queries.COUNT_COLUMNS), "fx_missing", pd.Series(texts, index=frame.index, dtype=object)
+    )
+    return frame
 
 
 @contextmanager
@@ -305,8 +377,9 @@ def summary_for_jobs(run_id: int, summary: pd.DataFrame | None) -> Iterator[None
     instead of reading them from the stage again.
 
     For the jobs a run forks right after building its stage: they inherit the summary
-    with the process, where each chunk read its 10,000 rows back through COPY (56-65
-    ms of a chunk's 0.3 s; 27-29 ms from the summary, the oid check included). The summary is tied to the
+    with the process, where each chunk would read its 10,000 rows back from the stage
+    (when they came through COPY in CSV: 56-65 ms of a chunk's 0.3 s, against 27-29 ms
+    from the summary, the oid check included). The summary is tied to the
     stage table it was read from (its oid): a stage rebuilt meanwhile, by a retry in
     any process, is a new table and is read instead. Celery workers and retries,
     which do not have the summary, read the stage. One run at a time per process:
@@ -338,23 +411,10 @@ def stage_chunk(*, run_id: int, first_id: int, last_id: int) -> pd.DataFrame:
         and _jobs_summary[0] == run_id
         and _stage_oid(run_id) == _jobs_summary[1]
     ):
-        return _chunk_from_summary(_jobs_summary[2], first_id=first_id, last_id=last_id)
-    expressions, names = _stage_columns("s")
-    table = connection.ops.quote_name(stage_table(run_id))
-    sql = f"""
-        SELECT {", ".join(expressions)}, c.risk_grade, c.tier,
-               CASE WHEN h.is_on_hold THEN 1 ELSE 0 END
-          FROM {table} s
-          JOIN {Customer._meta.db_table} c
-            ON c.id = s.customer_id AND c.id BETWEEN %s AND %s
-          LEFT JOIN {CreditProfile._meta.db_table} h
-            ON h.customer_id = s.customer_id AND h.customer_id BETWEEN %s AND %s
-         WHERE s.customer_id BETWEEN %s AND %s
-         ORDER BY s.customer_id
-    """
-    columns = [*names, *_TIERING_INPUTS]
-    # The range on every table lets each one be read by its index, not scanned whole.
-    return _tiering_typed(_typed(_read(sql, [first_id, last_id] * 3, columns)))
+        summary = _jobs_summary[2]
+    else:
+        summary = stage_summary(run_id=run_id, first_id=first_id, last_id=last_id)
+    return _chunk_with_inputs(summary, first_id=first_id, last_id=last_id)
 
 
 _TIERING_INPUTS = ["risk_grade", "current_tier", "is_on_hold"]
@@ -367,10 +427,10 @@ def _tiering_typed(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _chunk_from_summary(summary: pd.DataFrame, *, first_id: int, last_id: int) -> pd.DataFrame:
-    """:func:`stage_chunk` with the stage's columns taken from the run's summary: only the
-    tiering inputs are read, now, for the customers of the range (still in the stage's
-    customer table: the same inner join)."""
+def _chunk_with_inputs(summary: pd.DataFrame, *, first_id: int, last_id: int) -> pd.DataFrame:
+    """The range's rows of a stage summary (the run's, or the range's own) joined to the
+    tiering inputs, read now for the customers of the range: those no longer in the
+    customer table are left out."""
     sql = f"""
         SELECT c.id, c.risk_grade, c.tier, CASE WHEN h.is_on_hold THEN 1 ELSE 0 END
           FROM {Customer._meta.db_table} c

@@ -291,6 +291,52 @@ def _stage_built(run_id: int, first_id: int, last_id: int, parts=None) -> stage.
     )
 
 
+def _summary_as_text(run_id: int, first_id: int, last_id: int) -> pd.DataFrame:
+    """The stage's summary read through the portable path (SQL numbers as text), on
+    PostgreSQL: what the binary read must give."""
+    expressions, names = stage._stage_columns("s")
+    table = connection.ops.quote_name(stage.stage_table(run_id))
+    sql = (
+        f"SELECT {', '.join(expressions)} FROM {table} s"  # noqa: S608
+        " WHERE s.customer_id BETWEEN %s AND %s ORDER BY s.customer_id"
+    )
+    return stage._typed(stage._read(sql, [first_id, last_id], names))
+
+
+def test_the_summary_read_in_binary_is_the_summary_read_as_text(monkeypatch):
+    # given customers with and without invoices, with money of many digits, one billed in
+    # a currency without a rate, and batches of two customers (several values to join,
+    # not read in customer order)
+    monkeypatch.setattr(stage, "_BINARY_BATCH", 2)
+    customers = [CustomerFactory() for _ in range(3)]
+    for index, customer in enumerate(customers):
+        paid_invoice(customer, issued=AS_OF - datetime.timedelta(days=70 + index), days_late=index)
+        open_invoice(customer, issued=AS_OF - datetime.timedelta(days=40), total="1234567.89")
+    idle = CustomerFactory()
+    unrated = CustomerFactory(currency="GBP")
+    open_invoice(unrated, issued=AS_OF - datetime.timedelta(days=15), total="70.00")
+    ids = sorted(customer.pk for customer in [*customers, idle, unrated])
+    _stage_built(900006, ids[0], ids[-1])
+    try:
+        # when the summary is read in binary, whole and for a range, and through text
+        whole = stage.stage_summary(run_id=900006, first_id=ids[0], last_id=ids[-1])
+        some = stage.stage_summary(run_id=900006, first_id=ids[1], last_id=ids[3])
+        none = stage.stage_summary(run_id=900006, first_id=ids[-1] + 1, last_id=ids[-1] + 9)
+
+        # then the frames are the same, bit for bit, NaN where SQL has NULL
+        pd.testing.assert_frame_equal(whole, _summary_as_text(900006, ids[0], ids[-1]))
+        pd.testing.assert_frame_equal(some, _summary_as_text(900006, ids[1], ids[3]))
+        assert list(whole.index) == ids
+        assert whole.loc[idle.pk, ["recency_days", "age_days"]].isna().all()
+        assert whole.loc[idle.pk, "invoices_all"] == 0
+        assert whole.loc[unrated.pk, "fx_missing"] == "GBP,"
+        assert whole["fx_missing"].isna().sum() == len(ids) - 1
+        assert none.empty
+        assert list(none.columns) == list(whole.columns)
+    finally:
+        stage.stage_drop(run_id=900006)
+
+
 def test_a_chunk_taken_from_the_summary_is_the_chunk_read_from_the_stage():
     # given a stage built in parts over customers with and without invoices, one on hold,
     # one graded E and high risk, one without a credit profile, one billed in two
@@ -352,29 +398,40 @@ def test_a_chunk_taken_from_the_summary_is_the_chunk_read_from_the_stage():
 def test_the_jobs_of_a_run_take_their_chunks_from_the_summary_they_inherit(
     settings, monkeypatch, tmp_path
 ):
-    # given three chunks, and a record of each chunk taken from the summary, written by
-    # the jobs' processes (forked after the spy is in place)
+    # given three chunks, and a record of each chunk's rows joined to their tiering inputs
+    # and of each read of the stage's rows, written by the processes doing them (the jobs'
+    # are forked after the spies are in place)
     _customers_one_per_chunk(settings, 3)
-    record = tmp_path / "from-summary.txt"
-    real = stage._chunk_from_summary
+    record = tmp_path / "reads.txt"
+    joined, read = stage._chunk_with_inputs, stage.stage_summary
 
-    def spying(summary, *, first_id, last_id):
+    def joining(summary, *, first_id, last_id):
         with record.open("a") as lines:
-            lines.write(f"{os.getpid()} {first_id}\n")
-        return real(summary, first_id=first_id, last_id=last_id)
+            lines.write(f"chunk {os.getpid()} {first_id}\n")
+        return joined(summary, first_id=first_id, last_id=last_id)
 
-    monkeypatch.setattr(stage, "_chunk_from_summary", spying)
+    def reading(**kwargs):
+        with record.open("a") as lines:
+            lines.write(f"stage {os.getpid()} {kwargs.get('first_id')}\n")
+        return read(**kwargs)
+
+    monkeypatch.setattr(stage, "_chunk_with_inputs", joining)
+    monkeypatch.setattr(stage, "stage_summary", reading)
 
     # when the run executes with two jobs
     run = pipeline_run_execute(as_of=AS_OF, jobs=2)
 
-    # then every chunk came from the summary, in the jobs' processes, and the run is whole
+    # then every chunk was computed in the jobs' processes, none of which read the stage's
+    # rows: the stage's parts read them back here, and the jobs took them from that summary
     assert run.status == "succeeded"
-    taken = [line.split() for line in record.read_text().splitlines()]
-    assert sorted(int(first) for _, first in taken) == sorted(
+    lines = [line.split() for line in record.read_text().splitlines()]
+    chunks = [(int(pid), int(first)) for kind, pid, first in lines if kind == "chunk"]
+    stage_readers = {int(pid) for kind, pid, _ in lines if kind == "stage"}
+    assert sorted(first for _, first in chunks) == sorted(
         run.chunks.values_list("first_customer_id", flat=True)
     )
-    assert os.getpid() not in {int(pid) for pid, _ in taken}
+    assert os.getpid() not in {pid for pid, _ in chunks}
+    assert stage_readers == {os.getpid()}
     assert CustomerMetrics.objects.filter(run=run).count() == 3
 
 
