@@ -334,24 +334,13 @@ def _notices() -> str:
 
 
 def _disputes() -> str:
-    """Disputes opened in the window, per customer of their invoice.
-
-    The invoice's customer is looked up by key, once for each dispute (tens of
-    thousands; the subquery is kept whole so the lookup is not repeated where
-    its column is used): joined instead, the planner scanned every invoice to
-    hash them (0.4 s for 2M invoices against about 0.06 s).
-    """
+    """Disputes opened in the window, per customer (kept on each dispute, by its index)."""
     return f"""
-        SELECT x.customer_id, COUNT(*) AS disputes_12m
-          FROM (
-                SELECT (SELECT i.customer_id FROM {Invoice._meta.db_table} i
-                         WHERE i.id = d.invoice_id) AS customer_id
-                  FROM {Dispute._meta.db_table} d
-                 WHERE d.opened_on > %(start)s AND d.opened_on <= %(as_of)s
-                 {dialect.no_flattening()}
-               ) x
-         WHERE x.customer_id BETWEEN %(first_id)s AND %(last_id)s
-         GROUP BY x.customer_id
+        SELECT d.customer_id, COUNT(*) AS disputes_12m
+          FROM {Dispute._meta.db_table} d
+         WHERE d.customer_id BETWEEN %(first_id)s AND %(last_id)s
+           AND d.opened_on > %(start)s AND d.opened_on <= %(as_of)s
+         GROUP BY d.customer_id
     """
 
 

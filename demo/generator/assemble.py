@@ -254,7 +254,13 @@ def _write_off_rows(ledger: Ledger, ids: np.ndarray, invoice_ids: np.ndarray) ->
     )
 
 
-def _dispute_rows(ledger: Ledger, ids: np.ndarray, invoice_ids: np.ndarray) -> r.Rows:
+def _dispute_rows(
+    ledger: Ledger,
+    ids: np.ndarray,
+    invoice_ids: np.ndarray,
+    inv: Invoices,
+    customer_ids: np.ndarray,
+) -> r.Rows:
     d = ledger.disputes
     is_open = d.resolved == NULL_DAY
     return r.Rows(
@@ -265,6 +271,7 @@ def _dispute_rows(ledger: Ledger, ids: np.ndarray, invoice_ids: np.ndarray) -> r
             "created_at": r.timestamp(d.opened),
             "updated_at": r.timestamp(np.where(is_open, d.opened, d.resolved)),
             "invoice_id": r.integer(invoice_ids[d.invoice]),
+            "customer_id": r.integer(customer_ids[inv.owner[d.invoice]]),
             "reason": r.text(d.reason),
             "status": r.text(np.where(is_open, "open", "resolved")),
             "opened_on": r.date(d.opened),
@@ -356,7 +363,13 @@ def chunk_generate(
         ),
         _credit_note_rows(rng, writer, inv, ledger, c, customer_ids, invoice_ids, timeline),
         _write_off_rows(ledger, writer.reserve_ids(WriteOff, len(ledger.write_offs)), invoice_ids),
-        _dispute_rows(ledger, writer.reserve_ids(Dispute, len(ledger.disputes)), invoice_ids),
+        _dispute_rows(
+            ledger,
+            writer.reserve_ids(Dispute, len(ledger.disputes)),
+            invoice_ids,
+            inv,
+            customer_ids,
+        ),
     ]
     counts: Counter = Counter()
     _count(counts, c, inv, ledger, pay)

@@ -345,6 +345,18 @@ class Dispute(TimeStampedModel):
     invoice = models.ForeignKey(
         Invoice, verbose_name=_("invoice"), on_delete=models.PROTECT, related_name="disputes"
     )
+    # The invoice's customer, kept on the dispute (an invoice never changes customer):
+    # the nightly analytics count each customer's disputes by it rather than looking up
+    # the invoice of every dispute of the year (0.1 s of each stage part at 100,000
+    # customers).
+    customer = models.ForeignKey(
+        "customers.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        editable=False,
+    )
     reason = models.CharField(_("reason"), max_length=255)
     status = models.CharField(
         _("status"), max_length=16, choices=DisputeStatus.choices, default=DisputeStatus.OPEN
@@ -360,6 +372,7 @@ class Dispute(TimeStampedModel):
         ordering = ["-opened_on", "-id"]
         verbose_name = _("dispute")
         verbose_name_plural = _("disputes")
+        indexes = [models.Index(fields=["customer", "opened_on"], name="dispute_customer_opened")]
         constraints = [
             models.CheckConstraint(condition=~Q(reason=""), name="dispute_reason_required"),
             models.CheckConstraint(

@@ -192,6 +192,7 @@ def dispute_open(
         )
     dispute = Dispute.objects.create(
         invoice=locked,
+        customer_id=locked.customer_id,
         reason=text,
         opened_on=opened_on or timezone.localdate(),
         opened_by=actor(user),

@@ -99,6 +99,9 @@ INVARIANTS: dict[str, str] = {
     "open disputes are on unsettled invoices": f"""
         SELECT COUNT(*) FROM {DISPUTE} d JOIN {INVOICE} i ON i.id = d.invoice_id
         WHERE d.status = 'open' AND (i.open_amount <= 0 OR i.status IN ('void', 'written_off'))""",
+    "a dispute names its invoice's customer": f"""
+        SELECT COUNT(*) FROM {DISPUTE} d JOIN {INVOICE} i ON i.id = d.invoice_id
+        WHERE d.customer_id <> i.customer_id""",
     "resolved disputes have a resolution after they were opened": f"""
         SELECT COUNT(*) FROM {DISPUTE} WHERE status = 'resolved'
           AND (resolved_on IS NULL OR resolved_on < opened_on OR resolution = '')""",

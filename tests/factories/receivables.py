@@ -110,6 +110,7 @@ class DisputeFactory(factory.django.DjangoModelFactory):
         model = Dispute
 
     invoice = factory.SubFactory(InvoiceFactory)
+    customer = factory.LazyAttribute(lambda dispute: dispute.invoice.customer)
     reason = "Quantity delivered does not match"
     opened_on = datetime.date(2026, 10, 5)
 
