@@ -32,6 +32,7 @@ from analytics.kpis.customers import (
     churn_warning_top,
     customer_amounts_rounded,
     loss_maker_list,
+    loss_maker_top,
     my_customer_list,
     pipeline_progress,
 )
@@ -143,7 +144,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "aging_charts": aging_charts,
         "tier_chart": tier_chart,
         "tiers": [(Tier(tier).label, count) for tier, count in tiers],
-        "loss_makers": list(loss_maker_list(user=request.user)[:DASHBOARD_LIST_SIZE]),
+        "loss_makers": loss_maker_top(user=request.user, limit=DASHBOARD_LIST_SIZE),
         "churn_warnings": churn_warning_top(user=request.user, limit=DASHBOARD_LIST_SIZE),
         "progress": pipeline_progress(),
     }

@@ -44,6 +44,28 @@ def loss_maker_list(*, user: User) -> QuerySet[CustomerMetrics]:
     return pipeline_reads.loss_making_customer_list(user=user).select_related("customer__sales_rep")
 
 
+def loss_maker_top(*, user: User, limit: int) -> list[CustomerMetrics]:
+    """The first ``limit`` rows of :func:`loss_maker_list` (the dashboard's short list).
+
+    The ``limit``-th largest loss is found from the metrics alone (their partial
+    index on loss makers), then only the rows down to it are joined to their
+    customers and ordered as the list is (ties by customer code): joined first,
+    every customer of the portfolio was read to rank about 1,000 loss makers
+    (37 ms against a few at 100,000 customers).
+    """
+    if limit < 1:
+        return []
+    rows = loss_maker_list(user=user)
+    cutoff = list(
+        pipeline_reads.loss_making_customer_list(user=user)
+        .order_by("contribution")
+        .values_list("contribution", flat=True)[limit - 1 : limit]
+    )
+    if cutoff:
+        rows = rows.filter(contribution__lte=cutoff[0])
+    return list(rows[:limit])
+
+
 def churn_warning_list(*, user: User) -> QuerySet[CustomerMetrics]:
     """Customers with a churn warning, the most valuable first (lowest P(alive) among equals)."""
     return (
@@ -59,14 +81,26 @@ def churn_warning_list(*, user: User) -> QuerySet[CustomerMetrics]:
 
 def churn_warning_top(*, user: User, limit: int) -> list[CustomerMetrics]:
     """The ``limit`` most valuable customers with a churn warning and a known CLV (the
-    dashboard's short list: the warnings are found through their partial index and the
-    top ``limit`` kept; CLV has no index, see ``CustomerMetrics.Meta.indexes``)."""
-    rows = (
-        customer_metrics_list(user=user)
-        .filter(is_churn_warning=True, clv__isnull=False)
+    dashboard's short list).
+
+    Ranked on the metrics alone (the warnings found through their partial index;
+    CLV has no index, see ``CustomerMetrics.Meta.indexes``), then only the winners
+    are read with their customer, rep and rule: joined first, every customer of the
+    portfolio was read to rank about 12,000 warnings (80-88 ms at 100,000
+    customers).
+    """
+    if limit < 1:
+        return []
+    warned = Q(is_churn_warning=True, clv__isnull=False)
+    ids = list(
+        pipeline_reads.customer_metrics_list(user=user)
+        .filter(warned)
         .order_by("-clv", "customer_id")
+        .values_list("customer_id", flat=True)[:limit]
     )
-    return list(rows[:limit])
+    # The same conditions again: a run may have moved a customer in between.
+    rows = customer_metrics_list(user=user).filter(warned, customer_id__in=ids)
+    return sorted(rows, key=lambda row: (-row.clv, row.customer_id))
 
 
 def my_customer_list(
