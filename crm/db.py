@@ -77,6 +77,26 @@ class _PreparingCursor(psycopg.Cursor):
         return super().execute(query, params, **kwargs)
 
 
+@contextmanager
+def binary_cursor() -> Iterator[CursorWrapper]:
+    """A cursor whose results come in PostgreSQL's binary form: ``bytea`` as its bytes
+    rather than doubled into hexadecimal text, numbers without a text conversion.
+
+    For bulk reads decoded by numpy (the analytics stage's summary). Django's own
+    cursor wrapper (query logging, execute wrappers, error translation) around a
+    psycopg cursor with server-side parameters and ``binary=True``. Elsewhere
+    (SQLite), and while queries are logged (DEBUG, tests counting queries), it is
+    the plain cursor: the results are the same values, read as text.
+    """
+    db = _database()
+    with db.cursor() as cursor:
+        if db.vendor == "postgresql" and not db.queries_logged:
+            cursor.cursor.close()
+            cursor.cursor = psycopg.Cursor(db.connection)
+            cursor.cursor.format = psycopg.pq.Format.BINARY
+        yield cursor
+
+
 def select_columns(model: type[models.Model], alias: str) -> str:
     """``alias.col1, alias.col2, …`` of the model's concrete fields, in field order."""
     quote = _database().ops.quote_name

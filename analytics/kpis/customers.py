@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import DecimalField, F, Q, QuerySet
+from django.db.models import DecimalField, F, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from analytics import selectors as pipeline_reads
 from analytics.models import CustomerMetrics, PipelineRun, RunStatus
@@ -47,60 +48,60 @@ def loss_maker_list(*, user: User) -> QuerySet[CustomerMetrics]:
 def loss_maker_top(*, user: User, limit: int) -> list[CustomerMetrics]:
     """The first ``limit`` rows of :func:`loss_maker_list` (the dashboard's short list).
 
-    The ``limit``-th largest loss is found from the metrics alone (their partial
-    index on loss makers), then only the rows down to it are joined to their
-    customers and ordered as the list is (ties by customer code): joined first,
-    every customer of the portfolio was read to rank about 1,000 loss makers
-    (37 ms against a few at 100,000 customers).
+    One statement: the ``limit``-th largest loss is found from the metrics alone
+    (their partial index on loss makers), and only the rows down to it are joined
+    to their customers and ordered as the list is (ties by customer code). Joined
+    first, every customer of the portfolio was read to rank about 1,000 loss
+    makers (37 ms against a few at 100,000 customers).
     """
     if limit < 1:
         return []
-    rows = loss_maker_list(user=user)
-    cutoff = list(
+    cutoff = (
         pipeline_reads.loss_making_customer_list(user=user)
         .order_by("contribution")
-        .values_list("contribution", flat=True)[limit - 1 : limit]
+        .values("contribution")[limit - 1 : limit]
     )
-    if cutoff:
-        rows = rows.filter(contribution__lte=cutoff[0])
+    # Fewer loss makers than the limit: no cutoff, every one of them.
+    rows = loss_maker_list(user=user).filter(
+        contribution__lte=Coalesce(Subquery(cutoff), F("contribution"))
+    )
     return list(rows[:limit])
+
+
+# The churn warnings' order: the most valuable first, the lowest P(alive) among equals.
+_CHURN_ORDER = (
+    F("clv").desc(nulls_last=True),
+    F("probability_alive").asc(nulls_last=True),
+    "customer_id",
+)
 
 
 def churn_warning_list(*, user: User) -> QuerySet[CustomerMetrics]:
     """Customers with a churn warning, the most valuable first (lowest P(alive) among equals)."""
-    return (
-        customer_metrics_list(user=user)
-        .filter(is_churn_warning=True)
-        .order_by(
-            F("clv").desc(nulls_last=True),
-            F("probability_alive").asc(nulls_last=True),
-            "customer_id",
-        )
-    )
+    return customer_metrics_list(user=user).filter(is_churn_warning=True).order_by(*_CHURN_ORDER)
 
 
 def churn_warning_top(*, user: User, limit: int) -> list[CustomerMetrics]:
-    """The ``limit`` most valuable customers with a churn warning and a known CLV (the
+    """The first ``limit`` rows of :func:`churn_warning_list` with a known CLV (the
     dashboard's short list).
 
-    Ranked on the metrics alone (the warnings found through their partial index;
-    CLV has no index, see ``CustomerMetrics.Meta.indexes``), then only the winners
-    are read with their customer, rep and rule: joined first, every customer of the
-    portfolio was read to rank about 12,000 warnings (80-88 ms at 100,000
-    customers).
+    One statement: the warnings are ranked on the metrics alone (found through
+    their partial index; CLV has no index, see ``CustomerMetrics.Meta.indexes``),
+    and only the winners are read with their customer, rep and rule. Joined first,
+    every customer of the portfolio was read to rank about 12,000 warnings (80-88
+    ms at 100,000 customers).
     """
     if limit < 1:
         return []
     warned = Q(is_churn_warning=True, clv__isnull=False)
-    ids = list(
+    winners = (
         pipeline_reads.customer_metrics_list(user=user)
         .filter(warned)
-        .order_by("-clv", "customer_id")
-        .values_list("customer_id", flat=True)[:limit]
+        .order_by(*_CHURN_ORDER)
+        .values("customer_id")[:limit]
     )
-    # The same conditions again: a run may have moved a customer in between.
-    rows = customer_metrics_list(user=user).filter(warned, customer_id__in=ids)
-    return sorted(rows, key=lambda row: (-row.clv, row.customer_id))
+    rows = customer_metrics_list(user=user).filter(warned, customer_id__in=winners)
+    return list(rows.order_by(*_CHURN_ORDER))
 
 
 def my_customer_list(

@@ -5,7 +5,7 @@ once over the whole run (CREATE TABLE … AS, an UNLOGGED table on PostgreSQL:
 nothing to recover after a crash, the run would be redone) keyed by customer
 id. It is an ordinary table, so Celery workers in other processes read it; the
 portfolio pass reads its compact float columns (on PostgreSQL as the numbers'
-binary form: :func:`_summary_binary`), each chunk reads its id range
+binary form: :mod:`analytics.pipeline.stage_read`), each chunk reads its id range
 (the jobs of an in-process run take it from the summary the stage's parts read
 back: :func:`summary_for_jobs`), and the chunk's write joins it to take the
 money (exact, rounded in SQL).
@@ -28,14 +28,11 @@ Only table names built here from run ids are interpolated into SQL.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
-import psycopg
 from django.db import connection, transaction
 
 from analytics.models import PipelineRun, RunStatus
@@ -43,6 +40,7 @@ from analytics.pipeline import dialect, queries
 from analytics.pipeline.config import PipelineConfig
 from analytics.pipeline.queries import Window
 from analytics.pipeline.rates import fx_rates_as_of
+from analytics.pipeline.stage_read import read_frame, summary_read
 from credit.models import CreditProfile
 from crm.db import each_on_own_connection
 from customers.models import Customer
@@ -237,137 +235,12 @@ def stage_ensure(*, run: PipelineRun, config: PipelineConfig) -> None:
         )
 
 
-# The columns the statistics use, as floats: exact money stays in the stage.
-_FLOATS = ["margin_all", "margin_12m", "revenue_12m", "weighted_days_late"]
-
-
-def _read(sql: str, params: list[int], columns: list[str]) -> pd.DataFrame:
-    """The rows of ``sql`` as a DataFrame indexed by customer id.
-
-    On PostgreSQL through COPY … TO STDOUT and pandas' CSV parser: measured three
-    times faster than building a Python tuple per row (100,000 rows, 12 columns).
-    Text columns come back with NaN for empty values.
-    """
-    if not dialect.is_postgresql():
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        frame = pd.DataFrame.from_records(rows, columns=columns)
-        return frame.set_index("customer_id")
-    statement = sql % tuple(int(value) for value in params)  # ids only, as integers
-    buffer = io.BytesIO()
-    copy_out = f"COPY ({statement}) TO STDOUT WITH (FORMAT csv)"
-    with connection.cursor() as cursor, cursor.cursor.copy(copy_out) as copy:
-        for block in copy:
-            buffer.write(block)
-    buffer.seek(0)
-    texts = {
-        name: object for name in ("fx_missing", "risk_grade", "current_tier") if name in columns
-    }
-    frame = pd.read_csv(buffer, names=columns, header=None, dtype=texts)
-    return frame.set_index("customer_id")
-
-
-def _stage_columns(alias: str) -> tuple[list[str], list[str]]:
-    expressions = [
-        f"{alias}.customer_id",
-        *(f"{alias}.{column}" for column in queries.COUNT_COLUMNS),
-    ]
-    expressions.append(f"{alias}.fx_missing")
-    expressions += [dialect.to_float(f"{alias}.{column}") for column in _FLOATS]
-    names = ["customer_id", *queries.COUNT_COLUMNS, "fx_missing", *_FLOATS]
-    return expressions, names
-
-
-def _typed(frame: pd.DataFrame) -> pd.DataFrame:
-    for column in ("invoices_all", "invoices_12m", "max_days_past_due"):
-        frame[column] = frame[column].fillna(0).astype("int64")
-    for column in ("recency_days", "age_days", "active_days", *_FLOATS):
-        frame[column] = frame[column].astype(float)
-    return frame
-
-
 def stage_summary(
     *, run_id: int, first_id: int | None = None, last_id: int | None = None
 ) -> pd.DataFrame:
     """Every customer of the run (or of an id range): counts, days and float money (for the
     portfolio's fits)."""
-    table = connection.ops.quote_name(stage_table(run_id))
-    where, params = "", []
-    if first_id is not None and last_id is not None:
-        where, params = "WHERE s.customer_id BETWEEN %s AND %s", [first_id, last_id]
-    if dialect.is_postgresql():
-        return _typed(_summary_binary(table, where, params))
-    expressions, names = _stage_columns("s")
-    sql = f"SELECT {', '.join(expressions)} FROM {table} s {where} ORDER BY s.customer_id"
-    return _typed(_read(sql, params, names))
-
-
-# The summary's number columns in their binary form on PostgreSQL: whole numbers as
-# int8 (none is NULL in the stage), the rest as float8 with NaN for NULL.
-_BINARY_INTEGERS = ["customer_id", "invoices_all", "invoices_12m", "max_days_past_due"]
-_BINARY_FLOATS = ["recency_days", "age_days", "active_days", *_FLOATS]
-_BINARY_RECORD = np.dtype(
-    [(name, ">i8") for name in _BINARY_INTEGERS] + [(name, ">f8") for name in _BINARY_FLOATS]
-)
-# Customers per value read (customer id // this): 65,536 records of 88 bytes, 5.8 MB, far
-# below the 1 GB a value may hold, whatever the portfolio's size.
-_BINARY_BATCH = 65536
-
-
-def _summary_binary(table: str, where: str, params: list[int]) -> pd.DataFrame:
-    """:func:`stage_summary`'s rows on PostgreSQL, read as the numbers' binary form.
-
-    Each customer's numbers are one fixed-size record (``int8send``/``float8send``:
-    big-endian, no text conversion), a batch of customers' records one ``bytea``
-    value, decoded by numpy at once. Through COPY in CSV, 50,000 customers took
-    about 0.11 s of the server's time turning numbers into text and 0.15 s of
-    Python's parsing them back, on the path between the stage and the portfolio
-    pass. The few customers with a currency missing its FX rate have their
-    ``fx_missing`` read apart. The floats are the server's own ``float8`` values,
-    bit for bit.
-    """
-    record = " || ".join(
-        [
-            *(f"int8send(CAST(s.{name} AS BIGINT))" for name in _BINARY_INTEGERS),
-            *(
-                f"float8send(COALESCE(CAST(s.{name} AS DOUBLE PRECISION), 'NaN'))"
-                for name in _BINARY_FLOATS
-            ),
-        ]
-    )
-    batches = f"""
-        SELECT string_agg({record}, ''::bytea) FROM {table} s {where}
-         GROUP BY s.customer_id / {_BINARY_BATCH}
-    """
-    condition = f"{where} AND" if where else "WHERE"
-    missing = f"SELECT s.customer_id, s.fx_missing FROM {table} s {condition} s.fx_missing <> ''"
-    with connection.cursor() as cursor:
-        # Binary results, the bytes as they are rather than doubled into hexadecimal text,
-        # need a cursor binding its parameters on the server (Django's binds them itself).
-        with psycopg.Cursor(cursor.connection) as binary:
-            binary.execute(batches, params, binary=True)
-            data = b"".join(row[0] for row in binary.fetchall())
-        cursor.execute(missing, params)
-        fx_missing = dict(cursor.fetchall())
-    records = np.frombuffer(data, dtype=_BINARY_RECORD)
-    frame = pd.DataFrame(
-        {
-            name: records[name].astype("int64" if name in _BINARY_INTEGERS else "float64")
-            for name in _BINARY_RECORD.names
-        }
-    )
-    frame = frame.sort_values("customer_id", kind="stable").set_index("customer_id")
-    texts = np.full(len(frame), np.nan, dtype=object)
-    if fx_missing:
-        at = frame.index.get_indexer(list(fx_missing))
-        texts[at[at >= 0]] = [
-            text for text, i in zip(fx_missing.values(), at, strict=True) if i >= 0
-        ]
-    frame.insert(
-        len(queries.COUNT_COLUMNS), "fx_missing", pd.Series(texts, index=frame.index, dtype=object)
-    )
-    return frame
+    return summary_read(connection.ops.quote_name(stage_table(run_id)), first_id, last_id)
 
 
 @contextmanager
@@ -439,6 +312,6 @@ def _chunk_with_inputs(summary: pd.DataFrame, *, first_id: int, last_id: int) ->
          WHERE c.id BETWEEN %s AND %s
          ORDER BY c.id
     """
-    inputs = _read(sql, [first_id, last_id] * 2, ["customer_id", *_TIERING_INPUTS])
+    inputs = read_frame(sql, [first_id, last_id] * 2, ["customer_id", *_TIERING_INPUTS])
     rows = summary.loc[first_id:last_id]
     return _tiering_typed(rows.join(inputs, how="inner"))

@@ -23,7 +23,15 @@ from django.db.models.functions import Coalesce
 
 from crm.money import quantize
 from receivables.lock_objects import invoices_lock, payments_lock
-from receivables.models import Allocation, CreditNote, Invoice, InvoiceStatus, Payment, WriteOff
+from receivables.models import (
+    Allocation,
+    CreditNote,
+    Dispute,
+    Invoice,
+    InvoiceStatus,
+    Payment,
+    WriteOff,
+)
 from receivables.services._amounts import (
     invoice_refresh_amounts,
     invoices_last_settled_on,
@@ -37,7 +45,7 @@ _AMOUNT_DAYS = DecimalField(max_digits=24, decimal_places=2)
 
 @dataclass(frozen=True)
 class Drift:
-    kind: str  # "invoice", "payment" or "balance" (object_id is then the customer's)
+    kind: str  # "invoice", "payment", "dispute" or "balance" (object_id: the customer's)
     object_id: int
     field: str
     stored: Decimal | str
@@ -145,6 +153,15 @@ def _paid_date_drift(settled: list[tuple[int, date | None]]) -> list[Drift]:
     ]
 
 
+def _dispute_drift() -> list[Drift]:
+    """Disputes whose customer is not their invoice's (kept on the dispute for analytics)."""
+    wrong = Dispute.objects.exclude(customer_id=F("invoice__customer_id")).order_by("pk")
+    return [
+        Drift("dispute", pk, "customer", str(stored), str(expected))
+        for pk, stored, expected in wrong.values_list("pk", "customer_id", "invoice__customer_id")
+    ]
+
+
 def _iso(day: date | None) -> str:
     return day.isoformat() if day else ""
 
@@ -166,6 +183,7 @@ def ledger_drift_list(*, batch_size: int = 5000) -> list[Drift]:
         Drift("balance", customer_id, f"{currency} {field}", stored, recomputed)
         for customer_id, currency, field, stored, recomputed in balance_drift()
     )
+    drift.extend(_dispute_drift())
     for payment in _payments_with_recomputed().order_by("pk").iterator(chunk_size=batch_size):
         payment.allocated_now = quantize(payment.allocated_now, payment.currency)
         if payment.amount_allocated != payment.allocated_now:
@@ -193,6 +211,12 @@ def ledger_drift_repair(*, drift: list[Drift]) -> int:
     """
     invoice_ids = sorted({d.object_id for d in drift if d.kind == "invoice"})
     payment_ids = sorted({d.object_id for d in drift if d.kind == "payment"})
+    dispute_ids = sorted({d.object_id for d in drift if d.kind == "dispute"})
+    Dispute.objects.filter(pk__in=dispute_ids).update(
+        customer_id=Subquery(
+            Invoice.objects.filter(pk=OuterRef("invoice_id")).values("customer_id")
+        )
+    )
     payments_lock(payment_ids=payment_ids)
     invoices_lock(invoice_ids=invoice_ids)
     for payment in _payments_with_recomputed().filter(pk__in=payment_ids).order_by("pk"):
@@ -220,4 +244,4 @@ def ledger_drift_repair(*, drift: list[Drift]) -> int:
     )
     if balance_customer_ids:
         customer_balances_refresh(customer_ids=balance_customer_ids)
-    return len(invoice_ids) + len(payment_ids) + len(balance_customer_ids)
+    return len(invoice_ids) + len(payment_ids) + len(dispute_ids) + len(balance_customer_ids)

@@ -9,6 +9,7 @@ from django.db import connection
 
 from credit.models import CreditCheck, CreditProfile
 from crm.db import (
+    binary_cursor,
     bulk_update_rows,
     insert_unless_exists,
     instance_from_row,
@@ -330,3 +331,38 @@ def test_rows_updated_in_bulk_take_the_named_fields_only():
         assert stored[row.pk].overdue_total == Decimal("0.00")
     assert (stored[rows[2].pk].open_total, stored[rows[2].pk].edges) == (Decimal("0.00"), "30")
     assert bulk_update_rows([], ["open_total"]) == 0
+
+
+_BYTES_AND_NUMBER = (
+    "SELECT int8send(CAST(%s AS BIGINT)) || float8send(CAST(0.5 AS DOUBLE PRECISION))"
+)
+
+
+@pytest.mark.postgres
+def test_the_binary_cursor_reads_bytea_as_its_bytes_through_djangos_wrapper():
+    # when a bytea is read through the binary cursor
+    with binary_cursor() as cursor:
+        cursor.execute(_BYTES_AND_NUMBER, [7])
+        value = bytes(cursor.fetchone()[0])
+        raw = cursor.cursor
+
+    # then the bytes are the server's (big-endian 7, then 0.5), from a binary-format cursor
+    assert value == (7).to_bytes(8, "big") + bytes.fromhex("3fe0000000000000")
+    assert raw.format == psycopg.pq.Format.BINARY
+
+
+@pytest.mark.postgres
+def test_while_queries_are_logged_the_binary_cursor_is_the_plain_one_with_the_same_values(
+    django_assert_num_queries,
+):
+    with django_assert_num_queries(1) as captured, binary_cursor() as cursor:
+        cursor.execute(_BYTES_AND_NUMBER, [7])
+        value = bytes(cursor.fetchone()[0])
+    assert value == (7).to_bytes(8, "big") + bytes.fromhex("3fe0000000000000")
+    assert "CAST(7 AS BIGINT)" in captured.captured_queries[0]["sql"]
+
+
+def test_the_binary_cursor_is_the_plain_cursor_elsewhere():
+    with binary_cursor() as cursor:
+        cursor.execute("SELECT 1 + %s", [1])
+        assert cursor.fetchone()[0] == 2

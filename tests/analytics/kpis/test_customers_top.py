@@ -5,10 +5,12 @@ from decimal import Decimal
 import pytest
 
 from analytics.kpis.customers import (
+    churn_warning_list,
     churn_warning_top,
     loss_maker_list,
     loss_maker_top,
 )
+from analytics.models import CustomerMetrics
 from crm import roles
 from tests.analytics.pages_helpers import loss_maker, metrics_for
 from tests.factories.accounts import UserFactory
@@ -67,21 +69,32 @@ def test_the_top_loss_makers_tie_break_by_code_across_the_cut():
 
 
 @pytest.mark.parametrize("who", ["finance", "rep"])
-def test_the_top_churn_warnings_rank_by_clv_then_customer_skipping_unknown_clv(book, who):
-    # when every warning is asked for
+@pytest.mark.parametrize("limit", [1, 2, 3, 10])
+def test_the_top_churn_warnings_are_the_first_of_the_list_with_a_clv(book, who, limit):
+    # when the short list is taken
     user = book[who]
-    top = churn_warning_top(user=user, limit=10)
+    top = churn_warning_top(user=user, limit=limit)
 
-    # then those with a CLV, largest first, ties by customer id, only the user's customers
-    visible = [
-        row for row in book["warned"] if who == "finance" or row.customer.sales_rep == book["rep"]
-    ]
-    expected = sorted(
-        (row for row in visible if row.clv is not None),
-        key=lambda row: (-row.clv, row.customer_id),
-    )
+    # then it is the full list's beginning without unknown CLVs, in its order (ties in CLV
+    # by the lower P(alive), then customer), only the user's customers, each read with it
+    expected = [row for row in churn_warning_list(user=user) if row.clv is not None][:limit]
     assert [row.customer_id for row in top] == [row.customer_id for row in expected]
-    assert all(row.customer.code.startswith("W") for row in top)  # customer read with it
+    assert all(row.customer.code.startswith("W") for row in top)
+    if who == "rep":
+        assert {row.customer.sales_rep_id for row in top} <= {book["rep"].pk}
+
+
+def test_churn_warnings_tied_in_clv_put_the_lower_p_alive_first(book):
+    # given the two warnings tied at 300.00, the later one less likely alive
+    tied = [row for row in book["warned"] if row.clv == Decimal("300.00")]
+    CustomerMetrics.objects.filter(pk=tied[0].pk).update(probability_alive=Decimal("0.4000"))
+    CustomerMetrics.objects.filter(pk=tied[1].pk).update(probability_alive=Decimal("0.1000"))
+
+    # when the first three are asked for
+    top = churn_warning_top(user=book["finance"], limit=3)
+
+    # then the less likely alive comes first among the tied
+    assert [row.customer_id for row in top[1:]] == [tied[1].customer_id, tied[0].customer_id]
 
 
 def test_the_top_churn_warnings_keep_only_the_limit(book):

@@ -24,7 +24,7 @@ from analytics.models import (
     TierChange,
     TierRule,
 )
-from analytics.pipeline import compute, queries, stage
+from analytics.pipeline import compute, queries, stage, stage_read
 from analytics.pipeline.config import PipelineConfig
 from analytics.pipeline.portfolio import portfolio_pass
 from analytics.pipeline.rates import fx_rates_as_of
@@ -294,20 +294,20 @@ def _stage_built(run_id: int, first_id: int, last_id: int, parts=None) -> stage.
 def _summary_as_text(run_id: int, first_id: int, last_id: int) -> pd.DataFrame:
     """The stage's summary read through the portable path (SQL numbers as text), on
     PostgreSQL: what the binary read must give."""
-    expressions, names = stage._stage_columns("s")
+    expressions, names = stage_read.stage_columns("s")
     table = connection.ops.quote_name(stage.stage_table(run_id))
     sql = (
         f"SELECT {', '.join(expressions)} FROM {table} s"  # noqa: S608
         " WHERE s.customer_id BETWEEN %s AND %s ORDER BY s.customer_id"
     )
-    return stage._typed(stage._read(sql, [first_id, last_id], names))
+    return stage_read.typed(stage_read.read_frame(sql, [first_id, last_id], names))
 
 
 def test_the_summary_read_in_binary_is_the_summary_read_as_text(monkeypatch):
     # given customers with and without invoices, with money of many digits, one billed in
     # a currency without a rate, and batches of two customers (several values to join,
     # not read in customer order)
-    monkeypatch.setattr(stage, "_BINARY_BATCH", 2)
+    monkeypatch.setattr(stage_read, "_BINARY_BATCH", 2)
     customers = [CustomerFactory() for _ in range(3)]
     for index, customer in enumerate(customers):
         paid_invoice(customer, issued=AS_OF - datetime.timedelta(days=70 + index), days_late=index)
@@ -335,6 +335,35 @@ def test_the_summary_read_in_binary_is_the_summary_read_as_text(monkeypatch):
         assert list(none.columns) == list(whole.columns)
     finally:
         stage.stage_drop(run_id=900006)
+
+
+def test_a_whole_number_missing_from_the_stage_reads_as_zero_not_as_a_lost_customer():
+    # given a staged customer whose whole-number figure is NULL (the stage's statement
+    # gives 0; a NULL would have made the whole binary record NULL, and the customer
+    # would have vanished from the summary)
+    customer = CustomerFactory()
+    paid_invoice(customer, issued=AS_OF - datetime.timedelta(days=30))
+    other = CustomerFactory()
+    _stage_built(900007, customer.pk, other.pk)
+    try:
+        table = connection.ops.quote_name(stage.stage_table(900007))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET max_days_past_due = NULL, invoices_12m = NULL"  # noqa: S608
+                " WHERE customer_id = %s",
+                [customer.pk],
+            )
+
+        # when the summary is read
+        summary = stage.stage_summary(run_id=900007)
+
+        # then the customer is there, the missing figures as 0 (as the text path reads them)
+        assert list(summary.index) == [customer.pk, other.pk]
+        assert summary.loc[customer.pk, ["max_days_past_due", "invoices_12m"]].tolist() == [0, 0]
+        assert summary.loc[customer.pk, "invoices_all"] == 1
+        pd.testing.assert_frame_equal(summary, _summary_as_text(900007, customer.pk, other.pk))
+    finally:
+        stage.stage_drop(run_id=900007)
 
 
 def test_a_chunk_taken_from_the_summary_is_the_chunk_read_from_the_stage():

@@ -159,3 +159,19 @@ def test_kpi_export_streams_the_filtered_rows_and_refuses_bad_filters(client, po
     bad = client.get("/analytics/export/kpis/", {"format": "csv", "date_from": "June"})
     assert bad.status_code == 400
     assert "Enter a valid date" in bad.content.decode()
+
+
+def test_the_dashboard_reads_in_a_fixed_number_of_queries(
+    client, portfolio, django_assert_num_queries
+):
+    # given more loss makers and churn warnings than the dashboard lists
+    for index in range(15):
+        loss_maker(CustomerFactory(name=f"Loss {index}"), f"-{index + 1}.00")
+        metrics_for(CustomerFactory(name=f"Warned {index}"), is_churn_warning=True)
+    client.force_login(UserFactory(roles=[roles.FINANCE_ADMIN]))
+    client.get(URL)  # the session and the user's permissions, as on every page
+
+    # when the dashboard is read again, then its reads do not grow with the lists
+    with django_assert_num_queries(13):
+        response = client.get(URL)
+    assert response.status_code == 200

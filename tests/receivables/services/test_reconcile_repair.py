@@ -6,13 +6,15 @@ from decimal import Decimal
 
 import pytest
 
-from receivables.models import CustomerBalance, Invoice, InvoiceStatus
+from receivables.models import CustomerBalance, Dispute, Invoice, InvoiceStatus
 from receivables.services import allocation_create
 from receivables.services.balances import balance_drift
 from receivables.services.reconcile import ledger_drift_list, ledger_drift_repair
+from tests.factories.customers import CustomerFactory
 from tests.factories.receivables import (
     AllocationFactory,
     CreditNoteFactory,
+    DisputeFactory,
     InvoiceFactory,
     PaymentFactory,
 )
@@ -113,4 +115,25 @@ def test_a_paid_date_left_by_a_back_dated_settlement_is_reported_and_repaired():
     ledger_drift_repair(drift=drift)
     invoice.refresh_from_db()
     assert invoice.paid_date == datetime.date(2026, 12, 1)
+    assert ledger_drift_list() == []
+
+
+def test_a_dispute_naming_another_customer_is_reported_and_repaired():
+    # given a dispute whose customer was changed behind the ledger's back
+    dispute = DisputeFactory()
+    stranger = CustomerFactory()
+    Dispute.objects.filter(pk=dispute.pk).update(customer=stranger)
+
+    # when the ledger is reconciled
+    drift = ledger_drift_list()
+
+    # then the dispute is reported with both customers, and the repair puts its invoice's back
+    assert [(d.kind, d.object_id, d.field) for d in drift] == [("dispute", dispute.pk, "customer")]
+    assert (drift[0].stored, drift[0].recomputed) == (
+        str(stranger.pk),
+        str(dispute.invoice.customer_id),
+    )
+    assert ledger_drift_repair(drift=drift) == 1
+    dispute.refresh_from_db()
+    assert dispute.customer_id == dispute.invoice.customer_id
     assert ledger_drift_list() == []
