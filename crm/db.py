@@ -59,13 +59,9 @@ def prepared_cursor() -> Iterator[CursorWrapper]:
     it is while queries are logged (DEBUG, tests counting queries): the log then
     shows each statement with its values.
     """
-    db = _database()
-    with db.cursor() as cursor:
-        raw = db.connection
-        prepares = db.vendor == "postgresql" and raw.prepare_threshold is not None
-        if prepares and not db.queries_logged:
-            cursor.cursor.close()
-            cursor.cursor = _PreparingCursor(raw)
+    with _swapped_cursor(
+        lambda raw: _PreparingCursor(raw) if raw.prepare_threshold is not None else None
+    ) as cursor:
         yield cursor
 
 
@@ -88,12 +84,30 @@ def binary_cursor() -> Iterator[CursorWrapper]:
     (SQLite), and while queries are logged (DEBUG, tests counting queries), it is
     the plain cursor: the results are the same values, read as text.
     """
+    with _swapped_cursor(_binary_results) as cursor:
+        yield cursor
+
+
+def _binary_results(raw: psycopg.Connection) -> psycopg.Cursor:
+    cursor = psycopg.Cursor(raw)
+    cursor.format = psycopg.pq.Format.BINARY
+    return cursor
+
+
+@contextmanager
+def _swapped_cursor(
+    make: Callable[[psycopg.Connection], psycopg.Cursor | None],
+) -> Iterator[CursorWrapper]:
+    """Django's cursor wrapper around ``make(raw connection)`` on PostgreSQL (``None``:
+    keep the plain cursor); the plain cursor elsewhere, and while queries are logged,
+    since only Django's client-side cursor can show each statement with its values."""
     db = _database()
     with db.cursor() as cursor:
         if db.vendor == "postgresql" and not db.queries_logged:
-            cursor.cursor.close()
-            cursor.cursor = psycopg.Cursor(db.connection)
-            cursor.cursor.format = psycopg.pq.Format.BINARY
+            swapped = make(db.connection)
+            if swapped is not None:
+                cursor.cursor.close()
+                cursor.cursor = swapped
         yield cursor
 
 
