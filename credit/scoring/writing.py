@@ -18,7 +18,7 @@ from decimal import Decimal
 
 import numpy as np
 from django.db import connection
-from django.utils import translation
+from django.utils import timezone, translation
 
 from credit.models import CreditScore, CreditScoreLatest
 from credit.scoring.config import Scorecard
@@ -187,19 +187,29 @@ def _write_postgresql(
             for rows in chunks:
                 copy.write(_copy_text(rows, computed_at=computed_at, as_of=as_of, version=version))
                 written += len(rows.customer_ids)
+        # A back-dated run does not replace a score of a later as-of date (a run as of
+        # today has none to look up: no score is as of a day after it was computed).
+        later_kept = (
+            f" WHERE (SELECT kept.as_of FROM {score_table} AS kept"  # noqa: S608
+            f" WHERE kept.id = {latest_table}.score_id) <= %s"
+            if _back_dated(as_of)
+            else ""
+        )
         cursor.execute(
             f"INSERT INTO {latest_table} (customer_id, score_id) "  # noqa: S608
             # ORDER BY/LIMIT keep this an index range scan even while the table's
             # statistics are stale (a plain "id > n" was planned as a full scan).
             f"SELECT customer_id, id FROM (SELECT customer_id, id FROM {score_table} "
             "WHERE id > %s ORDER BY id DESC LIMIT %s) AS new_scores "
-            "ON CONFLICT (customer_id) DO UPDATE SET score_id = EXCLUDED.score_id "
-            # A back-dated run does not replace a score of a later as-of date.
-            f"WHERE (SELECT kept.as_of FROM {score_table} AS kept "
-            f"WHERE kept.id = {latest_table}.score_id) <= %s",
-            [last_id, written, as_of],
+            "ON CONFLICT (customer_id) DO UPDATE SET score_id = EXCLUDED.score_id" + later_kept,
+            [last_id, written, *([as_of] if later_kept else [])],
         )
     return written
+
+
+def _back_dated(as_of: date) -> bool:
+    """Whether a run as of ``as_of`` may meet scores as of a later date."""
+    return as_of < timezone.localdate()
 
 
 def _write_portable(
@@ -230,7 +240,11 @@ def _write_portable_chunk(
         batch_size=BATCH_SIZE,
     )  # fmt: skip
     # A back-dated run does not replace a score of a later as-of date.
-    later = customer_ids_scored_after(as_of=as_of, customer_ids=rows.customer_ids)
+    later = (
+        customer_ids_scored_after(as_of=as_of, customer_ids=rows.customer_ids)
+        if _back_dated(as_of)
+        else set()
+    )
     CreditScoreLatest.objects.bulk_create(
         [
             CreditScoreLatest(customer_id=row.customer_id, score_id=row.pk)
