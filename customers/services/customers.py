@@ -13,7 +13,7 @@ from django.utils import timezone
 from crm import roles
 from crm.exceptions import Conflict, ValidationFailed
 from crm.money import is_known_currency
-from crm.validation import full_clean_or_fail
+from crm.validation import external_id_unused, full_clean_or_fail
 from customers import events
 from customers.models import Customer, CustomerStatus, Tier
 
@@ -74,20 +74,7 @@ def _check_unique(
             code="duplicate_customer_code",
             extra={"fields": {"code": ["A customer with this code already exists."]}},
         )
-    existing = (
-        others.filter(external_id=external_id).values_list("pk", flat=True).first()
-        if external_id
-        else None
-    )
-    if existing:
-        raise Conflict(
-            f"A customer with external id {external_id!r} already exists (customer id {existing}).",
-            code="duplicate_external_id",
-            extra={
-                "fields": {"external_id": ["A customer with this external id already exists."]},
-                "existing_id": existing,
-            },
-        )
+    external_id_unused(others, external_id, noun="customer")
 
 
 @transaction.atomic

@@ -6,9 +6,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from django.db import models
-
-from crm.exceptions import Conflict, ValidationFailed
+from crm.exceptions import ValidationFailed
 from crm.money import is_known_currency, quantize
 
 if TYPE_CHECKING:
@@ -98,26 +96,3 @@ def allocation_date_checked(
 def actor(user: Any) -> Any:
     """The user to record as having done something, or None for the system."""
     return user if getattr(user, "is_authenticated", False) else None
-
-
-def external_id_unused(
-    model: type[models.Model], external_id: str | None, *, noun: str, advice: str = ""
-) -> None:
-    """Refuse an ``external_id`` already used by a ``model`` row: a 409 naming that row's
-    id (``extra.existing_id``), so an ERP's retry can read what it made the first time."""
-    if not external_id:
-        return
-    existing = model.objects.filter(external_id=external_id).values_list("pk", flat=True).first()
-    if existing:
-        article = "An" if noun[0] in "aeiou" else "A"
-        raise Conflict(
-            f"{article} {noun} with external id {external_id!r} already exists "
-            f"({noun} id {existing}){advice}.",
-            code="duplicate_external_id",
-            extra={
-                "fields": {
-                    "external_id": [f"{article} {noun} with this external id already exists."]
-                },
-                "existing_id": existing,
-            },
-        )

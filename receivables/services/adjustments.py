@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from crm import roles
 from crm.exceptions import Conflict, PermissionDenied, ValidationFailed
+from crm.validation import external_id_unused
 from customers.models import Customer
 from receivables import events
 from receivables.lock_objects import invoice_lock
@@ -21,7 +22,6 @@ from receivables.services._checks import (
     amount_checked,
     currency_checked,
     date_checked,
-    external_id_unused,
 )
 from receivables.services.balances import balance_apply_change
 
@@ -65,7 +65,7 @@ def credit_note_create(
         raise Conflict(
             f"Credit note number {number!r} is already used.", code="duplicate_credit_note_number"
         )
-    external_id_unused(CreditNote, external_id, noun="credit note")
+    external_id_unused(CreditNote.objects, external_id, noun="credit note")
     locked = None
     if invoice is not None:
         if invoice.customer_id != customer.pk:

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from crm.exceptions import Conflict, ValidationFailed
+from crm.validation import external_id_unused
 from receivables import events
 from receivables.lock_objects import invoice_lock, payment_lock
 from receivables.models import Allocation, Invoice, InvoiceStatus, Payment, PaymentStatus
@@ -22,7 +23,6 @@ from receivables.services._checks import (
     actor,
     allocation_date_checked,
     amount_checked,
-    external_id_unused,
 )
 from receivables.services.balances import balance_apply_change
 
@@ -85,7 +85,7 @@ def _check_external_id_unused(external_id: str | None) -> None:
     """A retry of an allocation already made (same external id) is refused, whatever
     the payment and invoice have left: the money was applied the first time."""
     external_id_unused(
-        Allocation,
+        Allocation.objects,
         external_id,
         noun="allocation",
         advice="; it was applied once and is not applied again. Read it with that id, "

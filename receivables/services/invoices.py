@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from crm.exceptions import Conflict, ValidationFailed
+from crm.validation import external_id_unused
 from customers.models import Customer, CustomerStatus
 from receivables import events
 from receivables.models import Invoice, InvoiceStatus
@@ -15,7 +16,6 @@ from receivables.services._checks import (
     amount_checked,
     currency_checked,
     date_checked,
-    external_id_unused,
 )
 from receivables.services.balances import balance_apply_change
 
@@ -31,7 +31,7 @@ def _check_unique(*, number: str, external_id: str | None) -> None:
                 "existing_id": existing,
             },
         )
-    external_id_unused(Invoice, external_id, noun="invoice")
+    external_id_unused(Invoice.objects, external_id, noun="invoice")
 
 
 @transaction.atomic

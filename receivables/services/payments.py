@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from crm.exceptions import ValidationFailed
+from crm.validation import external_id_unused
 from customers.models import Customer
 from receivables import events
 from receivables.models import Payment, PaymentMethod
@@ -15,7 +16,6 @@ from receivables.services._checks import (
     amount_checked,
     currency_checked,
     date_checked,
-    external_id_unused,
 )
 
 
@@ -40,7 +40,7 @@ def payment_create(
             f"Unknown payment method {method!r}; use one of: {', '.join(PaymentMethod.values)}.",
             code="unknown_payment_method",
         )
-    external_id_unused(Payment, external_id, noun="payment")
+    external_id_unused(Payment.objects, external_id, noun="payment")
     payment = Payment.objects.create(
         customer=customer,
         received_date=received_date,
