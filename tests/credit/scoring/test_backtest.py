@@ -30,6 +30,17 @@ def _defaulted(*customers) -> set[int]:
     return {customer.pk for customer in customers} & found
 
 
+def _owing(*, due: int, paid: int | None):
+    """A customer with one invoice of 100.00 due on ``due``, paid on ``paid`` or left
+    open (days from AS_OF, as ``day`` takes them)."""
+    customer = CustomerFactory(customer_since=day(-900))
+    if paid is None:
+        invoice(customer, total="100.00", due=due)
+    else:
+        paid_invoice(customer, total="100.00", due=due, paid=paid)
+    return customer
+
+
 @pytest.mark.parametrize(
     ("due", "paid", "defaults"),
     [
@@ -43,11 +54,7 @@ def _defaulted(*customers) -> set[int]:
     ],
 )
 def test_default_event_is_an_invoice_60_days_past_due_within_the_window(due, paid, defaults):
-    customer = CustomerFactory(customer_since=day(-900))
-    if paid is None:
-        invoice(customer, total="100.00", due=due)
-    else:
-        paid_invoice(customer, total="100.00", due=due, paid=paid)
+    customer = _owing(due=due, paid=paid)
     assert _defaulted(customer) == ({customer.pk} if defaults else set())
 
 
@@ -62,11 +69,7 @@ def test_default_event_is_an_invoice_60_days_past_due_within_the_window(due, pai
     ],
 )
 def test_in_default_on_t_is_an_invoice_60_days_past_due_and_unsettled_on_t(due, paid, in_default):
-    customer = CustomerFactory(customer_since=day(-900))
-    if paid is None:
-        invoice(customer, total="100.00", due=due)
-    else:
-        paid_invoice(customer, total="100.00", due=due, paid=paid)
+    customer = _owing(due=due, paid=paid)
     found = in_default_customer_ids(on=T, days_past_due=60)
     assert ({customer.pk} & found) == ({customer.pk} if in_default else set())
 
